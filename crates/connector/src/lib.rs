@@ -25,7 +25,7 @@ use std::path::Path;
 
 use atlassian::Client;
 use c1_proto::c1::connector::v2::{ConnectorCapabilities, ConnectorMetadata, ResourceType};
-use c1z::{C1zWriter, SyncType, WriterOptions};
+use c1z::{C1zWriter, ReferenceChecks, SyncType, WriterOptions};
 
 pub use capabilities::{DESCRIPTION, DISPLAY_NAME};
 pub use config::{ConnectorConfig, DEFAULT_MAX_CONCURRENCY, TeamsConfig};
@@ -120,12 +120,22 @@ impl AtlassianConnector {
         } else {
             SyncType::Full
         };
+        // A filtered or targeted sync holds part of the organization: its grants may
+        // name users and entitlements that are not in the file.
+        let reference_checks = if options.resource_type_ids.is_empty()
+            && options.targeted_resources.is_empty()
+        {
+            ReferenceChecks::All
+        } else {
+            ReferenceChecks::WithinScope
+        };
         let path = path.as_ref().to_path_buf();
         let writer = blocking(move || {
             C1zWriter::create(
                 path,
                 WriterOptions {
                     sync_type,
+                    reference_checks,
                     ..WriterOptions::default()
                 },
             )

@@ -2,6 +2,8 @@
 
 #[path = "../../../tests/support/expected.rs"]
 mod expected;
+#[path = "../../../tests/support/minimum.rs"]
+mod minimum;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -11,9 +13,9 @@ use connector::{
     AtlassianConnector, CollectingSink, ConnectorConfig, SinkError, SyncOptions, TeamsConfig,
 };
 use expected::{Expected, expected_from_ground_truth, teams_site_id};
+use minimum::{Holders, listed_users, minimum_requests, pages};
 use sim::atlassian::{
-    AtlassianSim, ClaimStatus, Fault, Org, OrgSpec, Principal, RoleAssignment, SimConfig,
-    endpoints as ep,
+    AtlassianSim, Fault, OrgSpec, Principal, RoleAssignment, SimConfig, endpoints as ep,
 };
 
 /// A few hundred users: 12 groups, 6 workspaces, 6 teams, 15 API tokens.
@@ -473,97 +475,51 @@ async fn a_targeted_sync_of_one_group_gives_that_group_its_entitlement_and_its_g
     sim.shutdown().await;
 }
 
-/// The accounts the users list returns: directory members and managed accounts.
-fn listed_users(org: &Org) -> Vec<&str> {
-    let listed = org
-        .users
+#[tokio::test]
+async fn filtered_and_targeted_syncs_write_partial_c1z_files_whose_grants_reach_outside_them() {
+    let sim = start_sim(7).await;
+    let truth = sim.snapshot();
+    let group = truth
+        .groups
         .iter()
-        .filter(|u| u.directory_id.is_some() || u.claim_status == ClaimStatus::Managed);
-    listed.map(|u| u.account_id.as_str()).collect()
-}
-
-/// Who holds roles for a user: the user and each of its groups.
-fn holders(org: &Org, account_id: &str) -> Vec<Principal> {
-    let groups = org
-        .group_members
-        .iter()
-        .filter(|(_, members)| members.contains(account_id));
-    let groups = groups.map(|(group, _)| Principal::Group(group.clone()));
-    std::iter::once(Principal::User(account_id.to_owned()))
-        .chain(groups)
-        .collect()
-}
-
-/// Pages needed to list `items` at `size` per page (an empty list still takes one request).
-fn pages(items: usize, size: usize) -> u64 {
-    items.div_ceil(size).max(1) as u64
-}
-
-/// The fewest requests a full sync with teams needs, per endpoint, from the ground truth:
-///
-/// - `GET org` 1; workspaces `pages(W, 100)` (later pages hold 20: `1 + ceil((W-100)/20)` past 100);
-/// - users list `pages(U, 100)`; per listed user holding anything (direct, through a group,
-///   or a platform role) `ceil(resources/100)` role-assignment pages; users holding nothing
-///   are skipped from `counts.resources`;
-/// - groups list `pages(G, 100)`; per group `ceil(members/100)` member pages when it has
-///   members, `ceil(resources/100)` role-assignment pages when it holds roles;
-/// - tokens `pages(T, 100)`; teams `pages(teams, 300)`; per team `pages(members, 50)`.
-fn minimum_requests(org: &Org) -> BTreeMap<String, u64> {
-    let mut calls: BTreeMap<&str, u64> = BTreeMap::new();
-    let mut add = |endpoint, n: u64| *calls.entry(endpoint).or_default() += n;
-    let workspaces = org.workspaces.len();
-    add(ep::ORG, 1);
-    add(
-        ep::WORKSPACES,
-        1 + workspaces.saturating_sub(100).div_ceil(20) as u64,
-    );
-    let listed = listed_users(org);
-    add(ep::USERS, pages(listed.len(), 100));
-    let resources_of = |principals: Vec<Principal>| -> usize {
-        principals
-            .iter()
-            .flat_map(|p| org.roles_of(p))
-            .map(|r| r.resource_id.as_str())
-            .collect::<BTreeSet<_>>()
-            .len()
-    };
-    for user in &listed {
-        let resources = resources_of(holders(org, user));
-        add(ep::USER_ROLE_ASSIGNMENTS, resources.div_ceil(100) as u64);
+        .find(|g| truth.members_of(&g.id).next().is_some())
+        .expect("a group with members");
+    let connector = connector(&sim, false);
+    let dir = tempfile::tempdir().unwrap();
+    let runs = [
+        (
+            "users.c1z",
+            SyncOptions {
+                resource_type_ids: vec!["user".into()],
+                ..SyncOptions::default()
+            },
+            "full",
+        ),
+        (
+            "group.c1z",
+            SyncOptions {
+                targeted_resources: vec![ResourceId {
+                    resource_type: "group".into(),
+                    resource: group.id.clone(),
+                    baton_resource: false,
+                }],
+                ..SyncOptions::default()
+            },
+            "partial",
+        ),
+    ];
+    for (name, options, sync_type) in runs {
+        let path = dir.path().join(name);
+        let (report, summary) = connector
+            .sync_to_c1z(&path, &options)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: a partial file is written: {e}"));
+        assert!(summary.counts.grants > 0, "{name} holds grants");
+        assert_eq!(summary.counts.grants, report.total().grants, "{name}");
+        let reader = C1zReader::open(&path).unwrap();
+        assert_eq!(reader.sync_runs().unwrap()[0].sync_type, sync_type, "{name}");
     }
-    add(ep::GROUPS, pages(org.groups.len(), 100));
-    for group in &org.groups {
-        add(
-            ep::USERS,
-            org.members_of(&group.id).count().div_ceil(100) as u64,
-        );
-        add(
-            ep::GROUP_ROLE_ASSIGNMENTS,
-            resources_of(vec![Principal::Group(group.id.clone())]).div_ceil(100) as u64,
-        );
-    }
-    add(ep::API_TOKENS, pages(org.api_tokens.len(), 100));
-    let site = teams_site_id(org);
-    let teams: Vec<_> = org
-        .teams
-        .iter()
-        .filter(|t| !t.deleted && t.site_id.as_ref().is_none_or(|s| *s == site))
-        .collect();
-    add(ep::TEAMS, pages(teams.len(), 300));
-    for team in teams {
-        add(
-            ep::TEAM_MEMBERS,
-            pages(
-                org.team_members.get(&team.team_id).map_or(0, |m| m.len()),
-                50,
-            ),
-        );
-    }
-    calls
-        .into_iter()
-        .filter(|(_, n)| *n > 0)
-        .map(|(k, n)| (k.to_owned(), n))
-        .collect()
+    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -658,9 +614,11 @@ async fn last_active_dates_are_fetched_once_per_user_only_when_asked() {
             .last_login
     };
     let mut with_activity = 0;
+    let holders = Holders::new(&truth);
     for account_id in listed_users(&truth) {
         let user = truth.user(account_id).unwrap();
-        let holds_a_workspace = holders(&truth, account_id)
+        let holds_a_workspace = holders
+            .of(account_id)
             .iter()
             .flat_map(|p| truth.roles_of(p))
             .any(|r| truth.workspace(&r.resource_id).is_some());
