@@ -70,6 +70,9 @@ async fn main() -> std::io::Result<()> {
         "  SCIM token:      {} (Authorization: Bearer)",
         credentials.scim_token
     );
+    if let Some(site) = sim.snapshot().workspaces.first() {
+        println!("  site id:         {} (for Teams: siteId)", site.cloud_id);
+    }
     println!(
         "  admin:           {}__sim/stats, {}__sim/state",
         sim.base_url(),
