@@ -1,0 +1,350 @@
+//! The command line: subcommands, flags and their `BATON_*` environment variables.
+//!
+//! Flag and variable names are those of ConductorOne's Go connector and SDK: every flag
+//! `--foo-bar` also reads `BATON_FOO_BAR`, and a flag given on the command line wins over
+//! its variable. Values are kept as given here; [`crate::config`] checks them and turns
+//! them into the connector's settings, with errors that name the flag and the variable.
+
+use std::ffi::OsStr;
+use std::path::PathBuf;
+
+use atlassian::Secret;
+use clap::builder::TypedValueParser;
+use clap::error::ErrorKind;
+use clap::{Arg, ArgAction, Args, Parser, Subcommand};
+
+use crate::config::flag_and_variable;
+
+/// What the binary was asked to do.
+#[derive(Debug, Parser)]
+#[command(
+    name = "baton-atlassian",
+    version,
+    about = "ConductorOne connector for an Atlassian Cloud organization",
+    long_about = "ConductorOne connector for an Atlassian Cloud organization.\n\n\
+        Without a subcommand it runs a full sync of the organization (users, groups, \
+        workspaces, roles, API tokens and, with Teams settings, teams) and writes a .c1z \
+        file, as `sync` does. Every option can also be set through the environment variable \
+        shown next to it; a flag wins over its variable.",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    /// The subcommand; none runs a sync with the options below.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Options of the sync run when no subcommand is given.
+    #[command(flatten)]
+    pub sync: SyncArgs,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Sync the organization into a .c1z file (the default without a subcommand)
+    Sync(SyncArgs),
+    /// Print the connector's capabilities as JSON (as the Go connector's `capabilities`)
+    Capabilities(CapabilitiesArgs),
+    /// Summarize a .c1z file: sync runs, counts per resource type, sample rows
+    Inspect(InspectArgs),
+}
+
+/// Options of a sync.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// The path of the .c1z file to write
+    #[arg(short = 'f', long, env = "BATON_FILE", default_value = "sync.c1z")]
+    pub file: PathBuf,
+    /// What to sync.
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// How to reach the organization.
+    #[command(flatten)]
+    pub connector: ConnectorArgs,
+    /// Log output.
+    #[command(flatten)]
+    pub logging: LogArgs,
+}
+
+/// Options of `capabilities`: the connector's settings (teams add the `team` type).
+#[derive(Debug, Args)]
+pub struct CapabilitiesArgs {
+    /// How to reach the organization.
+    #[command(flatten)]
+    pub connector: ConnectorArgs,
+    /// Log output.
+    #[command(flatten)]
+    pub logging: LogArgs,
+}
+
+/// Options of `inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The .c1z file to read
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Only rows of this resource type (resources of it, entitlements on them, grants on or to them)
+    #[arg(short = 't', long = "type", value_name = "RESOURCE_TYPE")]
+    pub resource_type: Option<String>,
+    /// Rows shown per table
+    #[arg(short = 'n', long, value_name = "N", default_value_t = 20)]
+    pub limit: usize,
+    /// Print a machine-readable summary (sync runs and counts) as JSON instead of tables
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What a sync covers (the Go SDK's sync flags).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Sync scope")]
+pub struct ScopeArgs {
+    /// Sync only resource types and resources, no entitlements or grants
+    #[arg(long, env = "BATON_SKIP_ENTITLEMENTS_AND_GRANTS", action = ArgAction::SetTrue, value_parser = Switch)]
+    pub skip_entitlements_and_grants: bool,
+    /// Sync resource types, resources and entitlements, no grants
+    #[arg(long, env = "BATON_SKIP_GRANTS", action = ArgAction::SetTrue, value_parser = Switch)]
+    pub skip_grants: bool,
+    /// Sync only these resource types (comma-separated: user, workspace, group, organization, api_token, team)
+    #[arg(
+        long,
+        env = "BATON_SYNC_RESOURCE_TYPES",
+        value_name = "TYPES",
+        value_delimiter = ','
+    )]
+    pub sync_resource_types: Vec<String>,
+    /// Targeted sync of these resources only, as baton ids (comma-separated, e.g. bid:r:group/<group id>)
+    #[arg(
+        long,
+        env = "BATON_SYNC_RESOURCES",
+        value_name = "IDS",
+        value_delimiter = ','
+    )]
+    pub sync_resources: Vec<String>,
+}
+
+/// The Atlassian organization and how to reach it (the Go connector's settings, plus
+/// Teams, last-active dates and concurrency).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Atlassian")]
+pub struct ConnectorArgs {
+    /// Organization API key (created without scopes) for the Atlassian admin API [required, secret]
+    #[arg(long, env = "BATON_ACCESS_TOKEN", value_name = "TOKEN", hide_env_values = true, value_parser = secret)]
+    pub access_token: Option<Secret>,
+    /// ID of the Atlassian organization to sync [required]
+    #[arg(long, env = "BATON_ORGANIZATION_ID", value_name = "ID")]
+    pub organization_id: Option<String>,
+    /// SCIM directory token, for account creation [secret]
+    #[arg(long, env = "BATON_SCIM_TOKEN", value_name = "TOKEN", hide_env_values = true, value_parser = secret)]
+    pub scim_token: Option<Secret>,
+    /// SCIM base URL given with the SCIM token (https://api.atlassian.com/scim/directory/<directory id>)
+    #[arg(long, env = "BATON_SCIM_BASE_URL", value_name = "URL")]
+    pub scim_base_url: Option<String>,
+    /// Base URL of the Atlassian APIs, for testing against the bundled simulator (default https://api.atlassian.com/)
+    #[arg(long, env = "BATON_BASE_URL", value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Teams: email of the Atlassian account owning the Teams API token (teams are synced only with all three Teams options)
+    #[arg(long, env = "BATON_TEAMS_EMAIL", value_name = "EMAIL")]
+    pub teams_email: Option<String>,
+    /// Teams: API token of that account [secret]
+    #[arg(long, env = "BATON_TEAMS_API_TOKEN", value_name = "TOKEN", hide_env_values = true, value_parser = secret)]
+    pub teams_api_token: Option<Secret>,
+    /// Teams: the site (cloud) ID whose site-scoped teams are synced besides organization-wide ones
+    #[arg(long, env = "BATON_TEAMS_SITE_ID", value_name = "ID")]
+    pub teams_site_id: Option<String>,
+    /// Fetch each user's last-active dates (one more request per user)
+    #[arg(long, env = "BATON_SYNC_LAST_ACTIVE", action = ArgAction::SetTrue, value_parser = Switch)]
+    pub sync_last_active: bool,
+    /// Atlassian requests in flight at once
+    #[arg(
+        long,
+        env = "BATON_MAX_CONCURRENCY",
+        value_name = "N",
+        default_value = "8"
+    )]
+    pub max_concurrency: String,
+}
+
+/// Log output (the Go SDK's flags).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Logging")]
+pub struct LogArgs {
+    /// The log level: debug, info, warn, error (or a filter such as info,atlassian=debug)
+    #[arg(
+        long,
+        env = "BATON_LOG_LEVEL",
+        value_name = "LEVEL",
+        default_value = "info"
+    )]
+    pub log_level: String,
+    /// The output format for logs (on stderr): json, console
+    #[arg(
+        long,
+        env = "BATON_LOG_FORMAT",
+        value_name = "FORMAT",
+        default_value = "json"
+    )]
+    pub log_format: String,
+}
+
+/// Wraps a secret value as soon as it is read, so no `Debug` output shows it.
+fn secret(value: &str) -> Result<Secret, std::convert::Infallible> {
+    Ok(Secret::new(value))
+}
+
+/// Reads a switch from its environment variable: `true`/`false`, `1`/`0`, `yes`/`no`,
+/// `on`/`off` (an empty value is false). Anything else stops start-up with a message naming
+/// the flag and the variable.
+#[derive(Clone, Copy, Debug)]
+struct Switch;
+
+impl TypedValueParser for Switch {
+    type Value = bool;
+
+    fn parse_ref(
+        &self,
+        _command: &clap::Command,
+        arg: Option<&Arg>,
+        value: &OsStr,
+    ) -> Result<bool, clap::Error> {
+        let text = value.to_string_lossy();
+        match text.trim().to_ascii_lowercase().as_str() {
+            "1" | "t" | "true" | "y" | "yes" | "on" => Ok(true),
+            "" | "0" | "f" | "false" | "n" | "no" | "off" => Ok(false),
+            _ => {
+                let flag = arg.and_then(Arg::get_long).unwrap_or("?");
+                let message = format!(
+                    "invalid {}: expected true or false, got '{text}'\n",
+                    flag_and_variable(flag)
+                );
+                Err(clap::Error::raw(ErrorKind::ValueValidation, message))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+    use crate::config::variable_of;
+
+    /// Every argument of `command` and its subcommands.
+    fn all_args(command: &clap::Command) -> Vec<Arg> {
+        let mut args: Vec<Arg> = command.get_arguments().cloned().collect();
+        for sub in command.get_subcommands() {
+            args.extend(all_args(sub));
+        }
+        args
+    }
+
+    #[test]
+    fn every_environment_variable_is_baton_and_the_flag_name_in_capitals() {
+        let mut checked = 0;
+        for arg in all_args(&Cli::command()) {
+            if let Some(env) = arg.get_env() {
+                let flag = arg.get_long().expect("a variable belongs to a long flag");
+                assert_eq!(env.to_str(), Some(variable_of(flag).as_str()), "--{flag}");
+                checked += 1;
+            }
+        }
+        // 4 scope + 10 connector + 2 logging + file, in the top level and in `sync`, and
+        // 10 connector + 2 logging in `capabilities`.
+        assert_eq!(checked, 2 * 17 + 12);
+    }
+
+    #[test]
+    fn secret_flags_never_show_their_environment_value_in_help() {
+        let secrets = ["access-token", "scim-token", "teams-api-token"];
+        for arg in all_args(&Cli::command()) {
+            let long = arg.get_long().unwrap_or_default();
+            assert_eq!(
+                arg.is_hide_env_values_set(),
+                secrets.contains(&long),
+                "--{long}"
+            );
+        }
+    }
+
+    #[test]
+    fn command_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn no_subcommand_reads_the_sync_options() {
+        let cli =
+            Cli::try_parse_from(["baton-atlassian", "-f", "out.c1z", "--skip-grants"]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.sync.file, PathBuf::from("out.c1z"));
+        assert!(cli.sync.scope.skip_grants);
+        assert!(!cli.sync.scope.skip_entitlements_and_grants);
+    }
+
+    #[test]
+    fn list_flags_split_on_commas() {
+        let cli = Cli::try_parse_from([
+            "baton-atlassian",
+            "sync",
+            "--sync-resource-types",
+            "user,group",
+            "--sync-resource-types=team",
+        ])
+        .unwrap();
+        let Some(Command::Sync(args)) = cli.command else {
+            panic!("expected sync")
+        };
+        assert_eq!(args.scope.sync_resource_types, ["user", "group", "team"]);
+    }
+
+    #[test]
+    fn inspect_takes_a_file_a_type_and_a_limit() {
+        let cli = Cli::try_parse_from([
+            "baton-atlassian",
+            "inspect",
+            "x.c1z",
+            "--type",
+            "user",
+            "-n",
+            "5",
+        ])
+        .unwrap();
+        let Some(Command::Inspect(args)) = cli.command else {
+            panic!("expected inspect")
+        };
+        assert_eq!(args.file, PathBuf::from("x.c1z"));
+        assert_eq!(args.resource_type.as_deref(), Some("user"));
+        assert_eq!(args.limit, 5);
+        assert!(!args.json);
+    }
+
+    #[test]
+    fn switch_values_are_read_like_the_sdk_reads_booleans() {
+        let command = clap::Command::new("t");
+        let arg = Arg::new("sync-last-active").long("sync-last-active");
+        for (value, expected) in [
+            ("true", true),
+            ("1", true),
+            ("TRUE", true),
+            ("false", false),
+            ("0", false),
+            ("", false),
+        ] {
+            assert_eq!(
+                Switch
+                    .parse_ref(&command, Some(&arg), OsStr::new(value))
+                    .unwrap(),
+                expected,
+                "{value:?}"
+            );
+        }
+        let error = Switch
+            .parse_ref(&command, Some(&arg), OsStr::new("maybe"))
+            .unwrap_err();
+        let shown = error.to_string();
+        assert!(
+            shown.contains("--sync-last-active (BATON_SYNC_LAST_ACTIVE)"),
+            "{shown}"
+        );
+        assert!(shown.contains("'maybe'"), "{shown}");
+    }
+}

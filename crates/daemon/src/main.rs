@@ -1,0 +1,15 @@
+//! `baton-atlassian`: see the library crate for what it does.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use baton_atlassian::cli::Cli;
+use baton_atlassian::commands;
+
+fn main() -> ExitCode {
+    // Every TLS connection of the process (reqwest, and later tonic) uses aws-lc-rs.
+    // Installing fails only if a provider is already installed, which then stays in use.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    commands::run(Cli::parse())
+}
