@@ -4,7 +4,7 @@ CARGO ?= cargo
 # Where `make demo` writes its files (git-ignored).
 DEMO_DIR ?= demo-out
 
-.PHONY: help demo test lint unit bench build release fmt clean
+.PHONY: help demo test lint unit bench build bins release fmt clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -15,8 +15,11 @@ build: ## debug build of every crate
 release: ## optimized build of the binaries (used by bench and demo)
 	$(CARGO) build --release --workspace --bins --examples
 
-demo: release ## run the daemon's main job on the bundled simulators and show what happened
-	@scripts/demo.sh "$(DEMO_DIR)"
+bins: ## debug build of the binaries (the demo uses them)
+	$(CARGO) build --workspace --bins
+
+demo: bins ## run the daemon's main job on the bundled simulators and show what happened
+	@BIN_DIR=target/debug scripts/demo.sh "$(DEMO_DIR)"
 
 lint: ## formatting and clippy, warnings are errors
 	$(CARGO) fmt --all -- --check

@@ -25,13 +25,13 @@ rm -f "$OUT_DIR/sync.c1z"
 BATON_LOG_FORMAT=console "$BIN_DIR/baton-atlassian" --file "$OUT_DIR/sync.c1z"
 
 bold "What the simulator served"
-curl -fsS "$SIM_URL/__sim/stats" 2>/dev/null | python3 -c '
+curl -fsS "${SIM_URL%/}/__sim/stats" | python3 -c '
 import json, sys
-s = json.load(sys.stdin)
-print(f"{s.get(\"total\", 0)} requests")
-for key, e in sorted(s.get("byEndpoint", s.get("by_endpoint", {})).items()):
-    print(f"  {e.get(\"requests\", 0):>6}  {key}")
-' || true
+stats = json.load(sys.stdin)
+print("%d requests, by endpoint:" % stats["total"])
+for key, endpoint in sorted(stats["byEndpoint"].items()):
+    print("  %6d  %s" % (endpoint["requests"], key))
+'
 
 bold "baton-atlassian inspect $OUT_DIR/sync.c1z"
 "$BIN_DIR/baton-atlassian" inspect "$OUT_DIR/sync.c1z" --limit 5
