@@ -1,7 +1,7 @@
 //! The settings the connector needs (built by the daemon from flags and environment),
 //! their validation, and the Atlassian client they configure.
 
-use atlassian::{Client, ScimCredentials, Secret, TeamsCredentials, Url};
+use atlassian::{Client, ClientBuilder, ScimCredentials, Secret, TeamsCredentials, Url};
 
 use crate::error::Error;
 
@@ -59,6 +59,11 @@ impl ConnectorConfig {
 
     /// Checks the settings and builds the Atlassian client they describe.
     pub(crate) fn client(&self) -> Result<Client, Error> {
+        Ok(self.client_builder()?.build()?)
+    }
+
+    /// Checks the settings and prepares the Atlassian client they describe.
+    pub(crate) fn client_builder(&self) -> Result<ClientBuilder, Error> {
         let invalid = |key: &'static str, reason: &str| Error::Config {
             key,
             reason: reason.to_owned(),
@@ -123,7 +128,7 @@ impl ConnectorConfig {
             (Some(_), None) => return Err(invalid("scim-base-url", "required with scim-token")),
             (None, Some(_)) => return Err(invalid("scim-token", "required with scim-base-url")),
         }
-        Ok(builder.build()?)
+        Ok(builder)
     }
 }
 

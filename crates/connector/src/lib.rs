@@ -10,12 +10,18 @@
 //!   ConductorOne's tasks ([`SyncOptions`]).
 //! - **Description**: [`AtlassianConnector::metadata`] and
 //!   [`AtlassianConnector::capabilities`], as the Go connector reports them.
+//! - **Provisioning** ([`provision`]): grant and revoke of workspace roles, the
+//!   organization admin role, group and team membership; account creation (invitation or
+//!   SCIM), deletion, and the `disable_user` / `enable_user` actions. Answers are the
+//!   ConductorOne messages; failures are [`ProvisionError`]s classified for the task runner.
+//!   A read-only connector ([`AtlassianConnector::with_read_only`]) refuses them all.
 
 mod capabilities;
 mod config;
 mod error;
 pub mod ids;
 mod model;
+pub mod provision;
 mod resource_types;
 pub mod roles;
 mod sink;
@@ -23,13 +29,14 @@ mod sync;
 
 use std::path::Path;
 
-use atlassian::Client;
+use atlassian::{Client, RetryPolicy};
 use c1_proto::c1::connector::v2::{ConnectorCapabilities, ConnectorMetadata, ResourceType};
 use c1z::{C1zWriter, ReferenceChecks, SyncType, WriterOptions};
 
 pub use capabilities::{DESCRIPTION, DISPLAY_NAME};
 pub use config::{ConnectorConfig, DEFAULT_MAX_CONCURRENCY, TeamsConfig};
 pub use error::Error;
+pub use provision::ProvisionError;
 pub use resource_types::ResourceKind;
 pub use sink::{CollectingSink, Sink, SinkError};
 pub use sync::{Counts, SyncOptions, SyncReport};
@@ -39,13 +46,41 @@ pub use sync::{Counts, SyncOptions, SyncReport};
 pub struct AtlassianConnector {
     config: ConnectorConfig,
     client: Client,
+    read_only: bool,
 }
 
 impl AtlassianConnector {
     /// Checks `config` and builds the Atlassian client (no request is made).
     pub fn new(config: ConnectorConfig) -> Result<Self, Error> {
         let client = config.client()?;
-        Ok(Self { config, client })
+        Ok(Self::with_client(config, client))
+    }
+
+    /// As [`new`](Self::new), with the client's retry policy replaced: e.g. a shorter
+    /// deadline, so that a provisioning task answers while ConductorOne still waits.
+    pub fn with_retry_policy(config: ConnectorConfig, policy: RetryPolicy) -> Result<Self, Error> {
+        let client = config.client_builder()?.retry_policy(policy).build()?;
+        Ok(Self::with_client(config, client))
+    }
+
+    fn with_client(config: ConnectorConfig, client: Client) -> Self {
+        Self {
+            config,
+            client,
+            read_only: false,
+        }
+    }
+
+    /// Turns read-only mode on or off: when on, every provisioning call fails with
+    /// `FAILED_PRECONDITION` before any request is made (syncs are unaffected).
+    pub fn with_read_only(mut self, read_only: bool) -> Self {
+        self.read_only = read_only;
+        self
+    }
+
+    /// Whether provisioning is refused (see [`with_read_only`](Self::with_read_only)).
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// The Atlassian client (its request counters, and provisioning calls).
@@ -122,13 +157,12 @@ impl AtlassianConnector {
         };
         // A filtered or targeted sync holds part of the organization: its grants may
         // name users and entitlements that are not in the file.
-        let reference_checks = if options.resource_type_ids.is_empty()
-            && options.targeted_resources.is_empty()
-        {
-            ReferenceChecks::All
-        } else {
-            ReferenceChecks::WithinScope
-        };
+        let reference_checks =
+            if options.resource_type_ids.is_empty() && options.targeted_resources.is_empty() {
+                ReferenceChecks::All
+            } else {
+                ReferenceChecks::WithinScope
+            };
         let path = path.as_ref().to_path_buf();
         let writer = blocking(move || {
             C1zWriter::create(

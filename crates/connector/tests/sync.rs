@@ -517,7 +517,11 @@ async fn filtered_and_targeted_syncs_write_partial_c1z_files_whose_grants_reach_
         assert!(summary.counts.grants > 0, "{name} holds grants");
         assert_eq!(summary.counts.grants, report.total().grants, "{name}");
         let reader = C1zReader::open(&path).unwrap();
-        assert_eq!(reader.sync_runs().unwrap()[0].sync_type, sync_type, "{name}");
+        assert_eq!(
+            reader.sync_runs().unwrap()[0].sync_type,
+            sync_type,
+            "{name}"
+        );
     }
     sim.shutdown().await;
 }
