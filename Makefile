@@ -3,8 +3,10 @@ SHELL := /bin/bash
 CARGO ?= cargo
 # Where `make demo` writes its files (git-ignored).
 DEMO_DIR ?= demo-out
+# The image `make image` builds (the Helm chart's default repository is baton-atlassian).
+IMAGE ?= baton-atlassian:dev
 
-.PHONY: help demo test lint unit bench build bins release fmt clean
+.PHONY: help demo test lint unit bench build bins release fmt clean chart deploy-check deploy-manifests image
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -32,7 +34,19 @@ unit: ## the whole test suite, without lint
 		$(CARGO) test --workspace --no-fail-fast; \
 	fi
 
-test: lint unit ## lint and the whole test suite (what CI runs)
+test: lint unit deploy-check ## lint, the whole test suite and the deploy checks (what CI runs)
+
+chart: ## Helm chart: helm lint --strict, helm template and schema validation with each ci/ values file
+	@scripts/test-deploy.sh chart
+
+deploy-check: ## checks of the Helm chart, deploy/ and the Dockerfile, without a cluster (installs helm on first use)
+	@scripts/test-deploy.sh
+
+deploy-manifests: ## regenerate deploy/*.yaml from the Helm chart
+	@scripts/test-deploy.sh write-manifests
+
+image: ## container image baton-atlassian:dev, or IMAGE=name:tag (needs a docker engine)
+	docker build -t $(IMAGE) .
 
 bench: release ## benchmarks: our figures against limits measured in the same run
 	@scripts/bench.sh
