@@ -24,17 +24,29 @@ use crate::config::flag_and_variable;
     long_about = "ConductorOne connector for an Atlassian Cloud organization.\n\n\
         Without a subcommand it runs a full sync of the organization (users, groups, \
         workspaces, roles, API tokens and, with Teams settings, teams) and writes a .c1z \
-        file, as `sync` does. Every option can also be set through the environment variable \
-        shown next to it; a flag wins over its variable.",
+        file, as `sync` does; with ConductorOne credentials (--client-id and \
+        --client-secret) or --sync-interval it runs as a service instead, as `serve` does. \
+        Every option can also be set through the environment variable shown next to it; a \
+        flag wins over its variable.",
     args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
-    /// The subcommand; none runs a sync with the options below.
+    /// The subcommand; none runs a sync with the options below, or the service when
+    /// ConductorOne credentials or a sync interval are given.
     #[command(subcommand)]
     pub command: Option<Command>,
     /// Options of the sync run when no subcommand is given.
     #[command(flatten)]
     pub sync: SyncArgs,
+    /// ConductorOne credentials: with them, no subcommand runs the service.
+    #[command(flatten)]
+    pub c1: C1Args,
+    /// How the service runs ConductorOne's tasks.
+    #[command(flatten)]
+    pub tasks: TaskArgs,
+    /// Scheduled local syncs.
+    #[command(flatten)]
+    pub schedule: ScheduleArgs,
 }
 
 /// The subcommands.
@@ -42,6 +54,10 @@ pub struct Cli {
 pub enum Command {
     /// Sync the organization into a .c1z file (the default without a subcommand)
     Sync(SyncArgs),
+    /// Run as a service: ConductorOne's tasks (sync, grant, revoke, ...) and/or scheduled local syncs
+    Serve(Box<ServeArgs>),
+    /// Check the configuration, the ConductorOne and Atlassian credentials, and what the API key may do
+    Check(Box<CheckArgs>),
     /// Print the connector's capabilities as JSON (as the Go connector's `capabilities`)
     Capabilities(CapabilitiesArgs),
     /// Summarize a .c1z file: sync runs, counts per resource type, sample rows
@@ -57,6 +73,47 @@ pub struct SyncArgs {
     /// What to sync.
     #[command(flatten)]
     pub scope: ScopeArgs,
+    /// How to reach the organization.
+    #[command(flatten)]
+    pub connector: ConnectorArgs,
+    /// Log output.
+    #[command(flatten)]
+    pub logging: LogArgs,
+}
+
+/// Options of `serve` (and of the command without a subcommand in service mode).
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// ConductorOne credentials (optional: without them only scheduled syncs run).
+    #[command(flatten)]
+    pub c1: C1Args,
+    /// How ConductorOne's tasks run.
+    #[command(flatten)]
+    pub tasks: TaskArgs,
+    /// Scheduled local syncs.
+    #[command(flatten)]
+    pub schedule: ScheduleArgs,
+    /// What scheduled syncs cover; the resource type filter also applies to ConductorOne's
+    /// syncs that name no types.
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// How to reach the organization.
+    #[command(flatten)]
+    pub connector: ConnectorArgs,
+    /// Log output.
+    #[command(flatten)]
+    pub logging: LogArgs,
+}
+
+/// Options of `check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// ConductorOne credentials, checked when given.
+    #[command(flatten)]
+    pub c1: C1Args,
+    /// Provisioning is wanted: the endpoints Atlassian Support must enable are then required
+    #[arg(long, env = "BATON_PROVISIONING", action = ArgAction::SetTrue, value_parser = Switch)]
+    pub provisioning: bool,
     /// How to reach the organization.
     #[command(flatten)]
     pub connector: ConnectorArgs,
@@ -163,6 +220,102 @@ pub struct ConnectorArgs {
     pub max_concurrency: String,
 }
 
+/// How to reach ConductorOne (the Go SDK's service-mode settings, plus a secret file and
+/// an extra CA).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "ConductorOne")]
+pub struct C1Args {
+    /// ConductorOne client id (<name>@<tenant host>/pcc); with the client secret, runs as a ConductorOne service
+    #[arg(long, env = "BATON_CLIENT_ID", value_name = "ID")]
+    pub client_id: Option<String>,
+    /// ConductorOne client secret (secret-token:...) [secret]
+    #[arg(long, env = "BATON_CLIENT_SECRET", value_name = "SECRET", hide_env_values = true, value_parser = secret)]
+    pub client_secret: Option<Secret>,
+    /// File holding the client secret (e.g. a mounted Kubernetes Secret); re-read when it changes, so a rotated secret needs no restart
+    #[arg(long, env = "BATON_CLIENT_SECRET_FILE", value_name = "PATH")]
+    pub client_secret_file: Option<PathBuf>,
+    /// ConductorOne host[:port] to use instead of the client id's host (private deployments, tests)
+    #[arg(long, env = "BATON_C1_API_HOST", value_name = "HOST[:PORT]")]
+    pub c1_api_host: Option<String>,
+    /// The host id sent to ConductorOne; keep it stable per deployment [default: the hostname]
+    #[arg(long, env = "BATON_HOST_ID", value_name = "ID")]
+    pub host_id: Option<String>,
+    /// PEM file of extra CA certificates trusted for ConductorOne (private deployments, tests)
+    #[arg(long, env = "BATON_C1_CA_FILE", value_name = "PATH")]
+    pub c1_ca_file: Option<PathBuf>,
+    /// TEST ONLY: accept an http:// --c1-api-host and talk to it without TLS (tokens would travel unencrypted)
+    #[arg(long, env = "BATON_C1_INSECURE_PLAINTEXT", hide = true, action = ArgAction::SetTrue, value_parser = Switch)]
+    pub c1_insecure_plaintext: bool,
+}
+
+/// How the service runs ConductorOne's tasks (the Go SDK's flags, plus read-only mode
+/// and a shutdown grace period).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Service")]
+pub struct TaskArgs {
+    /// Let ConductorOne change access: grant, revoke, create and delete accounts, suspend and restore users
+    #[arg(long, env = "BATON_PROVISIONING", action = ArgAction::SetTrue, value_parser = Switch)]
+    pub provisioning: bool,
+    /// Never call an Atlassian endpoint that changes anything (provisioning tasks are refused)
+    #[arg(long, env = "BATON_READ_ONLY", action = ArgAction::SetTrue, value_parser = Switch)]
+    pub read_only: bool,
+    /// ConductorOne tasks run at once (1 to 100)
+    #[arg(
+        long,
+        env = "BATON_TASK_CONCURRENCY",
+        value_name = "N",
+        default_value = "3"
+    )]
+    pub task_concurrency: String,
+    /// Directory for the .c1z files of ConductorOne's syncs until they are uploaded (must exist) [default: the OS temp directory]
+    #[arg(long, env = "BATON_C1Z_TEMP_DIR", value_name = "DIR")]
+    pub c1z_temp_dir: Option<PathBuf>,
+    /// On SIGINT or SIGTERM, how long running tasks may take to finish (e.g. 30s, 2m)
+    #[arg(
+        long,
+        env = "BATON_SHUTDOWN_GRACE",
+        value_name = "DURATION",
+        default_value = "30s"
+    )]
+    pub shutdown_grace: String,
+}
+
+/// Scheduled local syncs: snapshots written on an interval, with or without ConductorOne.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Scheduled syncs")]
+pub struct ScheduleArgs {
+    /// Sync into --snapshot-dir every DURATION (e.g. 30m, 6h) [default: off]
+    #[arg(long, env = "BATON_SYNC_INTERVAL", value_name = "DURATION")]
+    pub sync_interval: Option<String>,
+    /// Random spread of each interval: a fraction (0.1 or 10%) or a duration (5m)
+    #[arg(
+        long,
+        env = "BATON_SYNC_JITTER",
+        value_name = "JITTER",
+        default_value = "10%"
+    )]
+    pub sync_jitter: String,
+    /// Directory of the scheduled syncs' snapshots, sync-<timestamp>.c1z (must exist)
+    #[arg(long, env = "BATON_SNAPSHOT_DIR", value_name = "DIR")]
+    pub snapshot_dir: Option<PathBuf>,
+    /// Snapshots kept; older ones are deleted
+    #[arg(
+        long,
+        env = "BATON_SNAPSHOT_RETENTION",
+        value_name = "N",
+        default_value = "7"
+    )]
+    pub snapshot_retention: String,
+    /// Shortest pause between the end of a scheduled sync and the start of the next (e.g. 1m)
+    #[arg(
+        long,
+        env = "BATON_MIN_SYNC_INTERVAL",
+        value_name = "DURATION",
+        default_value = "0"
+    )]
+    pub min_sync_interval: String,
+}
+
 /// Log output (the Go SDK's flags).
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Logging")]
@@ -247,14 +400,20 @@ mod tests {
                 checked += 1;
             }
         }
-        // 4 scope + 10 connector + 2 logging + file, in the top level and in `sync`, and
-        // 10 connector + 2 logging in `capabilities`.
-        assert_eq!(checked, 2 * 17 + 12);
+        // Sync: 4 scope + 10 connector + 2 logging + file = 17; service: 7 ConductorOne +
+        // 5 tasks + 5 schedule = 17. The top level has both, `sync` the first, `serve` the
+        // service's and sync's but the file, `check` 7 + 1 + 10 + 2, `capabilities` 10 + 2.
+        assert_eq!(checked, (17 + 17) + 17 + (17 + 16) + 20 + 12);
     }
 
     #[test]
     fn secret_flags_never_show_their_environment_value_in_help() {
-        let secrets = ["access-token", "scim-token", "teams-api-token"];
+        let secrets = [
+            "access-token",
+            "scim-token",
+            "teams-api-token",
+            "client-secret",
+        ];
         for arg in all_args(&Cli::command()) {
             let long = arg.get_long().unwrap_or_default();
             assert_eq!(

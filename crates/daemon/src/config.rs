@@ -1,5 +1,6 @@
 //! Checks the command line's values and turns them into typed settings: the connector's
-//! [`ConnectorConfig`], the sync's [`SyncOptions`] and the [`LogSettings`].
+//! [`ConnectorConfig`], the sync's [`SyncOptions`] and the [`LogSettings`]; the service's
+//! settings are in [`service`], durations and jitter in [`duration`].
 //!
 //! Every problem is a [`ConfigError`] naming the flag and its environment variable, e.g.
 //! `missing --organization-id (BATON_ORGANIZATION_ID): the Atlassian organization to sync`.
@@ -15,6 +16,9 @@ use connector::{ConnectorConfig, ResourceKind, SyncOptions, TeamsConfig};
 use url::Url;
 
 use crate::cli::{ConnectorArgs, LogArgs, ScopeArgs, SyncArgs};
+
+pub mod duration;
+pub mod service;
 
 /// Highest accepted `--max-concurrency`.
 const MAX_CONCURRENCY: usize = 256;

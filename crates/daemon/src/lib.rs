@@ -1,7 +1,8 @@
 //! The `baton-atlassian` binary as a library: its command line ([`cli`]), the checks that
-//! turn flags and `BATON_*` variables into settings ([`config`]), logging ([`logging`]) and
-//! the commands ([`commands`]): a one-shot sync into a `.c1z` file, the connector's
-//! capabilities as JSON, and a readable summary of a `.c1z` file.
+//! turn flags and `BATON_*` variables into settings ([`config`]), logging ([`logging`]),
+//! the commands ([`commands`]): a one-shot sync into a `.c1z` file, the service, a check
+//! of the setup, the connector's capabilities as JSON, and a readable summary of a `.c1z`
+//! file; and the service itself ([`service`]): ConductorOne's tasks and scheduled syncs.
 //!
 //! `main.rs` only installs the TLS crypto provider, parses the command line and calls
 //! [`commands::run`]; tests reach the parser and the commands here.
@@ -11,3 +12,4 @@ pub mod commands;
 pub mod config;
 pub mod logging;
 mod render;
+pub mod service;

@@ -1,6 +1,8 @@
 //! The log subscriber: every log line goes to stderr, as JSON objects (the Go SDK's
 //! default) or console text, filtered by `--log-level`. Standard output is left to the
-//! commands' results (sync summary, capabilities JSON, inspect tables).
+//! commands' results (sync summary, capabilities JSON, inspect tables). In JSON, a line
+//! logged while a service task runs carries the task's span as `span` (`task_id`,
+//! `task_type`).
 
 use std::io::IsTerminal;
 
@@ -24,7 +26,8 @@ pub fn init(settings: &LogSettings) -> Result<(), ConfigError> {
         LogFormat::Json => builder
             .json()
             .flatten_event(true)
-            .with_current_span(false)
+            .with_current_span(true)
+            .with_span_list(false)
             .try_init(),
         LogFormat::Console => builder
             .with_ansi(std::io::stderr().is_terminal())

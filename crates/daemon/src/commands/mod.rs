@@ -1,15 +1,19 @@
 //! The commands, and how their outcome becomes an exit code: 0 on success, 2 for a
-//! configuration problem (as for command-line usage errors), 1 when the work itself failed,
-//! 130 when interrupted. Failures are printed as one line on stderr.
+//! configuration problem (as for command-line usage errors), 1 when the work itself failed
+//! (or `check` found something not working), 130 when a one-shot sync was interrupted (the
+//! service exits 0 on SIGINT or SIGTERM). Failures are printed as one line on stderr.
 
 mod capabilities;
+mod check;
 mod inspect;
+mod serve;
 mod sync;
 
 use std::process::ExitCode;
 
 use crate::cli::{Cli, Command};
 use crate::config::ConfigError;
+use crate::config::service::{ServeSettings, wants_service};
 
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]
@@ -39,8 +43,20 @@ impl Failure {
 /// Runs what the command line asks for and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let outcome = match cli.command {
+        None if wants_service(&cli.c1, &cli.schedule) => serve::run(
+            &cli.sync.logging,
+            ServeSettings::from_parts(
+                &cli.c1,
+                &cli.tasks,
+                &cli.schedule,
+                &cli.sync.scope,
+                &cli.sync.connector,
+            ),
+        ),
         None => sync::run(&cli.sync),
         Some(Command::Sync(args)) => sync::run(&args),
+        Some(Command::Serve(args)) => serve::run(&args.logging, ServeSettings::from_args(&args)),
+        Some(Command::Check(args)) => check::run(&args),
         Some(Command::Capabilities(args)) => capabilities::run(&args),
         Some(Command::Inspect(args)) => inspect::run(&args),
     };

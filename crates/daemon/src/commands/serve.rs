@@ -1,0 +1,71 @@
+//! `serve` (and the command without a subcommand when ConductorOne credentials or a sync
+//! interval are set): runs the service until SIGINT or SIGTERM, then exits 0 once running
+//! tasks have ended (or the grace period is over).
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use connector::AtlassianConnector;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio_util::sync::CancellationToken;
+
+use super::{Failure, connector_failure};
+use crate::cli::LogArgs;
+use crate::config::service::ServeSettings;
+use crate::config::{ConfigError, LogSettings};
+use crate::logging;
+use crate::service;
+
+/// How long blocking work (a `.c1z` being written) may delay the exit after the service
+/// has stopped.
+const EXIT_DELAY: Duration = Duration::from_secs(2);
+
+/// Starts logging, then the service with `settings` (checked by the caller; a problem
+/// stops start-up here).
+pub(super) fn run(
+    log: &LogArgs,
+    settings: Result<ServeSettings, ConfigError>,
+) -> Result<(), Failure> {
+    let log = LogSettings::from_args(log)?;
+    let settings = settings?;
+    logging::init(&log)?;
+    let connector = AtlassianConnector::new(settings.connector.clone())
+        .map_err(connector_failure)?
+        .with_read_only(settings.tasks.read_only);
+    if settings.tasks.read_only {
+        tracing::info!("read-only mode: no Atlassian endpoint that changes anything is called");
+    } else if settings.c1.is_some() && !settings.tasks.provisioning {
+        tracing::info!(
+            "provisioning is off: ConductorOne's grant, revoke and account tasks will be refused \
+             (set BATON_PROVISIONING=true to allow them)"
+        );
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")?;
+    let result = runtime.block_on(async {
+        let shutdown = CancellationToken::new();
+        listen_for_signals(shutdown.clone())?;
+        service::run(settings, connector, shutdown).await
+    });
+    runtime.shutdown_timeout(EXIT_DELAY);
+    result.map_err(Failure::Run)?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Cancels `shutdown` on the first SIGINT or SIGTERM.
+fn listen_for_signals(shutdown: CancellationToken) -> anyhow::Result<()> {
+    let mut interrupt = signal(SignalKind::interrupt()).context("could not listen for SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("could not listen for SIGTERM")?;
+    tokio::spawn(async move {
+        let name = tokio::select! {
+            _ = interrupt.recv() => "SIGINT",
+            _ = terminate.recv() => "SIGTERM",
+        };
+        tracing::info!(signal = name, "stopping: no new tasks are taken");
+        shutdown.cancel();
+    });
+    Ok(())
+}

@@ -1,0 +1,254 @@
+//! The ConductorOne loop: the bootstrap `Hello` (retried with backoff while the failure
+//! may pass, fatal when ConductorOne refuses it), then the poll loop. Each iteration waits
+//! `next_poll` (or the error backoff), takes a free task slot, asks `GetTask`, and runs
+//! the task it gets in its own Tokio task and tracing span (`task_id`, `task_type`), so
+//! polling goes on while slots are free. A task's panic is caught and reported as
+//! `INTERNAL`. On shutdown, polling stops and running tasks get the grace period to end.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use c1_proto::c1::connectorapi::baton::v1::Task;
+use controlplane::{Session, TaskOutcome};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::task::{JoinError, JoinSet};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::AbortOnDropHandle;
+use tonic::Code;
+use tracing::Instrument as _;
+
+use super::backoff::{hello_delay, poll_error_delay};
+use super::tasks::{Executor, failed, type_name_of};
+
+/// The poll loop's settings.
+#[derive(Debug)]
+pub struct Runner {
+    /// Runs the tasks; shares the session.
+    pub executor: Arc<Executor>,
+    /// Task slots.
+    pub concurrency: usize,
+    /// How long running tasks may take to end after a shutdown request.
+    pub shutdown_grace: Duration,
+}
+
+impl Runner {
+    /// Registers with ConductorOne, then polls and runs tasks until `shutdown`. Fails only
+    /// when ConductorOne refuses the bootstrap `Hello`.
+    pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        if !self.bootstrap_hello(&shutdown).await? {
+            return Ok(());
+        }
+        let session = &self.executor.session;
+        let slots = Arc::new(Semaphore::new(self.concurrency));
+        let mut running = JoinSet::new();
+        let mut wait = Duration::ZERO;
+        let mut failures = 0;
+        loop {
+            while running.try_join_next().is_some() {}
+            let slot = tokio::select! {
+                () = shutdown.cancelled() => break,
+                slot = free_slot(&slots, wait) => slot,
+            };
+            let polled = tokio::select! {
+                () = shutdown.cancelled() => break,
+                polled = session.get_task() => polled,
+            };
+            match polled {
+                Ok(next) => {
+                    failures = 0;
+                    wait = next.next_poll;
+                    if let Some(task) = next.task {
+                        running.spawn(run_task(self.executor.clone(), task, slot));
+                    }
+                }
+                Err(error) => {
+                    failures += 1;
+                    wait = poll_error_delay(failures);
+                    tracing::warn!(%error, failures, retry_in = ?wait, "GetTask failed");
+                }
+            }
+        }
+        self.drain(running).await;
+        Ok(())
+    }
+
+    /// Sends `Hello` until it is accepted: `Ok(true)`; `Ok(false)` if shut down first; an
+    /// error when ConductorOne refuses it (bad credentials, certificate, request).
+    async fn bootstrap_hello(&self, shutdown: &CancellationToken) -> anyhow::Result<bool> {
+        let session = &self.executor.session;
+        let mut failures = 0;
+        loop {
+            let metadata = self.executor.connector.metadata();
+            let result = tokio::select! {
+                () = shutdown.cancelled() => return Ok(false),
+                result = session.hello(None, metadata) => result,
+            };
+            match result {
+                Ok(()) => {
+                    tracing::info!(host_id = session.host_id(), "registered with ConductorOne");
+                    return Ok(true);
+                }
+                Err(error) if error.is_retryable() => {
+                    failures += 1;
+                    let delay = hello_delay(failures);
+                    tracing::warn!(%error, retry_in = ?delay, "Hello failed; trying again");
+                    tokio::select! {
+                        () = shutdown.cancelled() => return Ok(false),
+                        () = tokio::time::sleep(delay) => {}
+                    }
+                }
+                Err(error) => {
+                    return Err(error).context("could not register with ConductorOne (Hello)");
+                }
+            }
+        }
+    }
+
+    /// Lets running tasks end within the grace period; the rest are abandoned (their
+    /// leases run out and ConductorOne hands them out again).
+    async fn drain(&self, mut running: JoinSet<()>) {
+        while running.try_join_next().is_some() {}
+        if running.is_empty() {
+            return;
+        }
+        tracing::info!(
+            tasks = running.len(),
+            grace = ?self.shutdown_grace,
+            "stopping: waiting for running tasks"
+        );
+        let all_done = async { while running.join_next().await.is_some() {} };
+        if tokio::time::timeout(self.shutdown_grace, all_done)
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                tasks = running.len(),
+                "tasks still running after the grace period are abandoned"
+            );
+            running.shutdown().await;
+        }
+    }
+}
+
+/// A free slot, after `wait`.
+async fn free_slot(slots: &Arc<Semaphore>, wait: Duration) -> OwnedSemaphorePermit {
+    tokio::time::sleep(wait).await;
+    slots
+        .clone()
+        .acquire_owned()
+        .await
+        .expect("the slots are never closed")
+}
+
+/// Runs one task in its own span and Tokio task, then sends its `FinishTask` (if due);
+/// the slot is free again when this returns.
+async fn run_task(executor: Arc<Executor>, task: Task, _slot: OwnedSemaphorePermit) {
+    let task_id = task.id.clone();
+    let span = tracing::info_span!("task", task_id = %task_id, task_type = type_name_of(&task));
+    async move {
+        tracing::info!("task started");
+        let session = executor.session.clone();
+        let work = async move { executor.execute(task).await }.in_current_span();
+        // Aborted with this future, so a task abandoned at shutdown stops too.
+        let handle = AbortOnDropHandle::new(tokio::spawn(work));
+        match settle(handle.await) {
+            Some(outcome) => finish(&session, &task_id, outcome).await,
+            None => tracing::info!("task done"),
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+/// The outcome of a task's Tokio task: a panic becomes `INTERNAL` (not retryable: the
+/// same task would fail the same way).
+fn settle(joined: Result<Option<TaskOutcome>, JoinError>) -> Option<TaskOutcome> {
+    match joined {
+        Ok(outcome) => outcome,
+        Err(error) if error.is_panic() => {
+            let panic = error.into_panic();
+            let reason = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown cause".to_owned());
+            tracing::error!(%reason, "the task panicked");
+            Some(failed(
+                Code::Internal,
+                format!("the task failed unexpectedly: {reason}"),
+                true,
+            ))
+        }
+        Err(_) => None,
+    }
+}
+
+/// Sends `FinishTask`; a failure is logged (ConductorOne hands the task out again when
+/// its lease runs out).
+async fn finish(session: &Session, task_id: &str, outcome: TaskOutcome) {
+    match &outcome {
+        TaskOutcome::Success { .. } => tracing::info!("task succeeded"),
+        TaskOutcome::Error {
+            status,
+            non_retryable,
+            ..
+        } => tracing::warn!(
+            code = ?Code::from(status.code),
+            non_retryable,
+            "task failed: {}",
+            status.message
+        ),
+    }
+    if let Err(error) = session.finish_task(task_id, outcome).await {
+        tracing::error!(%error, "FinishTask failed");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::tasks::error_parts;
+
+    #[tokio::test]
+    async fn a_panicking_task_is_finished_as_internal() {
+        let joined = tokio::spawn(async {
+            if true {
+                panic!("index out of bounds");
+            }
+            None
+        })
+        .await;
+        let outcome = settle(joined).expect("a panic is reported");
+        assert_eq!(
+            error_parts(&outcome),
+            (
+                13,
+                "the task failed unexpectedly: index out of bounds",
+                true
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn a_task_reports_its_own_outcome_or_none() {
+        let outcome = failed(Code::Unknown, "x", false);
+        let joined = tokio::spawn({
+            let outcome = outcome.clone();
+            async move { Some(outcome) }
+        })
+        .await;
+        assert_eq!(settle(joined), Some(outcome));
+        assert_eq!(settle(tokio::spawn(async { None }).await), None);
+    }
+
+    #[tokio::test]
+    async fn an_aborted_task_reports_nothing() {
+        let handle = tokio::spawn(async {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            None
+        });
+        handle.abort();
+        assert_eq!(settle(handle.await), None);
+    }
+}
