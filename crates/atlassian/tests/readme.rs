@@ -13,6 +13,9 @@ fn readme_gives_the_support_ticket_text_the_errors_point_at() {
         .map(|(_, rest)| rest.split("\n## ").next().unwrap_or(rest))
         .unwrap_or_else(|| panic!("README has no section {heading:?}"));
     for line in SUPPORT_TICKET.lines().filter(|l| !l.is_empty()) {
-        assert!(section.contains(line), "README section lacks the ticket line {line:?}");
+        assert!(
+            section.contains(line),
+            "README section lacks the ticket line {line:?}"
+        );
     }
 }

@@ -84,7 +84,10 @@ pub(crate) fn verify_references(conn: &Connection, scope: ReferenceChecks) -> Re
     ];
     let in_scope = |missing: &MissingTarget| {
         scope == ReferenceChecks::All
-            || matches!(missing, MissingTarget::ResourceType | MissingTarget::Resource)
+            || matches!(
+                missing,
+                MissingTarget::ResourceType | MissingTarget::Resource
+            )
     };
     for (table, missing, sql) in checks.into_iter().filter(|(_, m, _)| in_scope(m)) {
         let found = conn
