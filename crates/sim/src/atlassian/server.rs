@@ -5,6 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -115,7 +116,14 @@ impl AtlassianSim {
         let router = routes::router(shared.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            let serving = axum::serve(listener, router).with_graceful_shutdown(async {
+            let serving = axum::serve(
+                listener.tap_io(|tcp| {
+                    // Small responses must not wait for the client's delayed ACK.
+                    let _ = tcp.set_nodelay(true);
+                }),
+                router,
+            )
+            .with_graceful_shutdown(async {
                 let _ = stopped.await;
             });
             if let Err(error) = serving.await {

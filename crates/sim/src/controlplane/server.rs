@@ -307,6 +307,9 @@ async fn serve(listener: TcpListener, acceptor: TlsAcceptor, app: Router) {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((tcp, _)) => {
+                    // Small gRPC frames (a response and its trailers) must not wait for the
+                    // peer's delayed ACK, as they don't with Go's server.
+                    let _ = tcp.set_nodelay(true);
                     connections.spawn(serve_connection(tcp, acceptor.clone(), app.clone()));
                 }
                 Err(error) => {
