@@ -6,11 +6,13 @@
 //!
 //! The measured programs sit beside the driver (`target/release/`): `baton-atlassian`,
 //! `examples/list_users_bench`, `examples/write_reference`; a part whose program is not
-//! built is skipped. The Atlassian simulator runs inside the driver, which reads its
-//! ground truth and request counters directly. Progress goes to stderr, the table to
-//! stdout, and the results as JSON to `target/bench/results.json`. The exit status is
-//! non-zero when a program failed or the results could not be written; a missed target
-//! alone is reported, not an error.
+//! built is skipped. The Atlassian simulator (and, for the service part, the ConductorOne
+//! control-plane simulator) runs inside the driver, which reads its ground truth, request
+//! counters and records directly. The service part samples the running daemon's memory
+//! and CPU time from `/proc` instead of going through the launcher. Progress goes to
+//! stderr, the table to stdout, and the results as JSON to `target/bench/results.json`.
+//! The exit status is non-zero when a program failed or the results could not be written;
+//! a missed target alone is reported, not an error.
 //!
 //! `bench __launch REPORT PROGRAM [ARGS...]` is the launcher the driver runs each program
 //! through (see `bench::measure`); it is not meant to be called by hand.
@@ -36,8 +38,8 @@ use sections::Context;
 /// Sizes of `--quick`: nothing at 100k.
 const QUICK_SIZES: [usize; 2] = [2_000, 10_000];
 
-/// Benchmarks of the Atlassian client, the full sync and the .c1z writer, each figure
-/// beside its limit or reference.
+/// Benchmarks of the Atlassian client, the full sync, the .c1z writer and service mode,
+/// each figure beside its limit or reference.
 #[derive(Debug, Parser)]
 #[command(name = "bench")]
 struct Args {
@@ -67,6 +69,8 @@ enum Part {
     Sync,
     /// The .c1z writer and reader on the reference dataset.
     C1z,
+    /// The daemon in service mode: grant tasks from the control-plane simulator, idle cost.
+    Service,
 }
 
 impl Args {
@@ -123,6 +127,9 @@ fn run(args: &Args) -> anyhow::Result<Tally> {
     if args.runs(Part::C1z) {
         lines.extend(sections::c1z::run(&context, &sizes));
     }
+    if args.runs(Part::Service) {
+        lines.extend(sections::service::run(&context));
+    }
     print!("{}", table::render(&lines));
     write_results(&results, &sizes, &lines)?;
     eprintln!("bench: results written to {}", results.display());
@@ -162,7 +169,7 @@ mod tests {
 
         assert_eq!(args.sizes(), [10_000, 50_000, 100_000]);
         assert!(
-            [Part::Client, Part::Sync, Part::C1z]
+            [Part::Client, Part::Sync, Part::C1z, Part::Service]
                 .iter()
                 .all(|p| args.runs(*p))
         );

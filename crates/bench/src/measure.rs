@@ -207,7 +207,7 @@ fn wait(pid: u32) -> io::Result<(ExitStatus, u64)> {
 }
 
 /// The last `n` non-empty lines of `text`, joined with ` | `.
-fn tail(text: &str, n: usize) -> String {
+pub fn tail(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     lines[lines.len().saturating_sub(n)..].join(" | ")
 }

@@ -13,8 +13,12 @@ pub enum Unit {
     PerSecond,
     /// Seconds.
     Seconds,
+    /// Milliseconds.
+    Milliseconds,
     /// Bytes (shown in KiB / MiB).
     Bytes,
+    /// A percentage (e.g. of one CPU core).
+    Percent,
 }
 
 impl Unit {
@@ -24,7 +28,9 @@ impl Unit {
             Unit::Count => "count",
             Unit::PerSecond => "per_second",
             Unit::Seconds => "seconds",
+            Unit::Milliseconds => "milliseconds",
             Unit::Bytes => "bytes",
+            Unit::Percent => "percent",
         }
     }
 }

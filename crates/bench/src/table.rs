@@ -75,14 +75,16 @@ fn cells(row: &Row) -> [String; 7] {
     ]
 }
 
-/// A figure in its unit: `1,234,567`, `12,345/s`, `1.23 s`, `85.5 MiB`.
+/// A figure in its unit: `1,234,567`, `12,345/s`, `1.23 s`, `0.84 ms`, `85.5 MiB`, `0.20 %`.
 pub fn value(unit: Unit, x: f64) -> String {
     match unit {
         Unit::Count => thousands(x.round() as u64),
         Unit::PerSecond => format!("{}/s", thousands(x.round() as u64)),
         Unit::Seconds => format!("{x:.2} s"),
+        Unit::Milliseconds => format!("{x:.2} ms"),
         Unit::Bytes if x < 1024.0 * 1024.0 => format!("{:.1} KiB", x / 1024.0),
         Unit::Bytes => format!("{:.1} MiB", x / (1024.0 * 1024.0)),
+        Unit::Percent => format!("{x:.2} %"),
     }
 }
 
@@ -138,6 +140,8 @@ mod tests {
         assert_eq!(value(Unit::Seconds, 14.871), "14.87 s");
         assert_eq!(value(Unit::Bytes, 85.5 * 1024.0 * 1024.0), "85.5 MiB");
         assert_eq!(value(Unit::Bytes, 2048.0), "2.0 KiB");
+        assert_eq!(value(Unit::Milliseconds, 0.8449), "0.84 ms");
+        assert_eq!(value(Unit::Percent, 0.2), "0.20 %");
     }
 
     #[test]

@@ -47,6 +47,9 @@ pub struct Cli {
     /// Scheduled local syncs.
     #[command(flatten)]
     pub schedule: ScheduleArgs,
+    /// The service's health and metrics server.
+    #[command(flatten)]
+    pub health: HealthArgs,
 }
 
 /// The subcommands.
@@ -62,6 +65,8 @@ pub enum Command {
     Capabilities(CapabilitiesArgs),
     /// Summarize a .c1z file: sync runs, counts per resource type, sample rows
     Inspect(InspectArgs),
+    /// Ask the running service's health server (for exec probes): exits 0 on HTTP 200, 1 otherwise
+    HealthCheck(HealthCheckArgs),
 }
 
 /// Options of a sync.
@@ -93,6 +98,9 @@ pub struct ServeArgs {
     /// Scheduled local syncs.
     #[command(flatten)]
     pub schedule: ScheduleArgs,
+    /// The health and metrics server.
+    #[command(flatten)]
+    pub health: HealthArgs,
     /// What scheduled syncs cover; the resource type filter also applies to ConductorOne's
     /// syncs that name no types.
     #[command(flatten)]
@@ -186,12 +194,18 @@ pub struct ConnectorArgs {
     /// Organization API key (created without scopes) for the Atlassian admin API [required, secret]
     #[arg(long, env = "BATON_ACCESS_TOKEN", value_name = "TOKEN", hide_env_values = true, value_parser = secret)]
     pub access_token: Option<Secret>,
+    /// File holding the organization API key (e.g. a mounted Kubernetes Secret), read at start-up; instead of --access-token
+    #[arg(long, env = "BATON_ACCESS_TOKEN_FILE", value_name = "PATH")]
+    pub access_token_file: Option<PathBuf>,
     /// ID of the Atlassian organization to sync [required]
     #[arg(long, env = "BATON_ORGANIZATION_ID", value_name = "ID")]
     pub organization_id: Option<String>,
     /// SCIM directory token, for account creation [secret]
     #[arg(long, env = "BATON_SCIM_TOKEN", value_name = "TOKEN", hide_env_values = true, value_parser = secret)]
     pub scim_token: Option<Secret>,
+    /// File holding the SCIM directory token, read at start-up; instead of --scim-token
+    #[arg(long, env = "BATON_SCIM_TOKEN_FILE", value_name = "PATH")]
+    pub scim_token_file: Option<PathBuf>,
     /// SCIM base URL given with the SCIM token (https://api.atlassian.com/scim/directory/<directory id>)
     #[arg(long, env = "BATON_SCIM_BASE_URL", value_name = "URL")]
     pub scim_base_url: Option<String>,
@@ -204,6 +218,9 @@ pub struct ConnectorArgs {
     /// Teams: API token of that account [secret]
     #[arg(long, env = "BATON_TEAMS_API_TOKEN", value_name = "TOKEN", hide_env_values = true, value_parser = secret)]
     pub teams_api_token: Option<Secret>,
+    /// File holding the Teams API token, read at start-up; instead of --teams-api-token
+    #[arg(long, env = "BATON_TEAMS_API_TOKEN_FILE", value_name = "PATH")]
+    pub teams_api_token_file: Option<PathBuf>,
     /// Teams: the site (cloud) ID whose site-scoped teams are synced besides organization-wide ones
     #[arg(long, env = "BATON_TEAMS_SITE_ID", value_name = "ID")]
     pub teams_site_id: Option<String>,
@@ -278,6 +295,75 @@ pub struct TaskArgs {
         default_value = "30s"
     )]
     pub shutdown_grace: String,
+    /// TEST/BENCH ONLY: the shortest wait before polling again after a poll that found no task (e.g. 10ms); keep the default in production
+    #[arg(
+        long,
+        env = "BATON_POLL_FLOOR",
+        value_name = "DURATION",
+        default_value = "1s",
+        hide = true
+    )]
+    pub poll_floor: String,
+}
+
+/// The service's HTTP health and metrics server (the Go SDK's flags; other bind default).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Health server")]
+pub struct HealthArgs {
+    /// Serve /live (/healthz), /ready (/readyz), /health (checks the Atlassian key) and /metrics (Prometheus) over HTTP while the service runs
+    #[arg(long, env = "BATON_HEALTH_CHECK", action = ArgAction::SetTrue, value_parser = Switch)]
+    pub health_check: bool,
+    /// Port of the health server
+    #[arg(
+        long,
+        env = "BATON_HEALTH_CHECK_PORT",
+        value_name = "PORT",
+        default_value = "8081"
+    )]
+    pub health_check_port: String,
+    /// Address the health server listens on; 0.0.0.0 (unlike the Go SDK's 127.0.0.1) so kubelet httpGet probes reach it
+    #[arg(
+        long,
+        env = "BATON_HEALTH_CHECK_BIND_ADDRESS",
+        value_name = "ADDRESS",
+        default_value = "0.0.0.0"
+    )]
+    pub health_check_bind_address: String,
+    /// How long /health waits for the Atlassian check before answering unhealthy (e.g. 30s)
+    #[arg(
+        long,
+        env = "BATON_HEALTH_CHECK_TIMEOUT",
+        value_name = "DURATION",
+        default_value = "30s"
+    )]
+    pub health_check_timeout: String,
+}
+
+/// Options of `health-check`.
+#[derive(Debug, Args)]
+pub struct HealthCheckArgs {
+    /// The endpoint asked: health (checks Atlassian), ready or live
+    #[arg(long, value_name = "ENDPOINT", default_value = "health", value_parser = ["health", "ready", "live"])]
+    pub endpoint: String,
+    /// Seconds to wait for the answer
+    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+    pub timeout: u64,
+    /// Port of the health server
+    #[arg(
+        long,
+        env = "BATON_HEALTH_CHECK_PORT",
+        value_name = "PORT",
+        default_value = "8081"
+    )]
+    pub health_check_port: u16,
+    /// Address the health server listens on (0.0.0.0 is asked at 127.0.0.1)
+    #[arg(
+        long,
+        env = "BATON_HEALTH_CHECK_BIND_ADDRESS",
+        value_name = "ADDRESS",
+        default_value = "0.0.0.0"
+    )]
+    pub health_check_bind_address: String,
 }
 
 /// Scheduled local syncs: snapshots written on an interval, with or without ConductorOne.
@@ -400,10 +486,11 @@ mod tests {
                 checked += 1;
             }
         }
-        // Sync: 4 scope + 10 connector + 2 logging + file = 17; service: 7 ConductorOne +
-        // 5 tasks + 5 schedule = 17. The top level has both, `sync` the first, `serve` the
-        // service's and sync's but the file, `check` 7 + 1 + 10 + 2, `capabilities` 10 + 2.
-        assert_eq!(checked, (17 + 17) + 17 + (17 + 16) + 20 + 12);
+        // Sync: 4 scope + 13 connector + 2 logging + file = 20; service: 7 ConductorOne +
+        // 6 tasks + 5 schedule + 4 health = 22. The top level has both, `sync` the first,
+        // `serve` the service's and sync's but the file, `check` 7 + 1 + 13 + 2,
+        // `capabilities` 13 + 2, `health-check` 2.
+        assert_eq!(checked, (20 + 22) + 20 + (22 + 19) + 23 + 15 + 2);
     }
 
     #[test]

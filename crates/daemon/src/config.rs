@@ -18,6 +18,7 @@ use url::Url;
 use crate::cli::{ConnectorArgs, LogArgs, ScopeArgs, SyncArgs};
 
 pub mod duration;
+pub mod health;
 pub mod service;
 
 /// Highest accepted `--max-concurrency`.
@@ -164,7 +165,13 @@ pub fn connector_config(args: &ConnectorArgs) -> Result<ConnectorConfig, ConfigE
     let organization_id = text(&args.organization_id).ok_or_else(|| {
         ConfigError::missing("organization-id", "the Atlassian organization to sync")
     })?;
-    let access_token = secret(&args.access_token).ok_or_else(|| {
+    let access_token = secret_or_file(
+        &args.access_token,
+        &args.access_token_file,
+        "access-token",
+        "access-token-file",
+    )?
+    .ok_or_else(|| {
         ConfigError::missing(
             "access-token",
             "an organization API key (admin.atlassian.com > Settings > API keys)",
@@ -185,7 +192,12 @@ pub fn connector_config(args: &ConnectorArgs) -> Result<ConnectorConfig, ConfigE
                 ),
             )
         })?;
-    let scim_token = secret(&args.scim_token);
+    let scim_token = secret_or_file(
+        &args.scim_token,
+        &args.scim_token_file,
+        "scim-token",
+        "scim-token-file",
+    )?;
     let scim_base_url = url(&args.scim_base_url, "scim-base-url")?;
     match (&scim_token, &scim_base_url) {
         (Some(_), None) => {
@@ -217,7 +229,12 @@ pub fn connector_config(args: &ConnectorArgs) -> Result<ConnectorConfig, ConfigE
 /// The Teams settings: all three or none.
 fn teams(args: &ConnectorArgs) -> Result<Option<TeamsConfig>, ConfigError> {
     let email = text(&args.teams_email);
-    let api_token = secret(&args.teams_api_token);
+    let api_token = secret_or_file(
+        &args.teams_api_token,
+        &args.teams_api_token_file,
+        "teams-api-token",
+        "teams-api-token-file",
+    )?;
     let site_id = text(&args.teams_site_id);
     match (email, api_token, site_id) {
         (None, None, None) => Ok(None),
@@ -351,6 +368,38 @@ fn secret(value: &Option<Secret>) -> Option<Secret> {
         .map(Secret::from)
 }
 
+/// A secret given as a value (`flag`) or as a file holding it (`file_flag`, read now and
+/// trimmed), not both. A file that cannot be read or is blank stops start-up; the message
+/// names the flag, its variable and the path, never the content.
+fn secret_or_file(
+    value: &Option<Secret>,
+    file: &Option<PathBuf>,
+    flag: &'static str,
+    file_flag: &'static str,
+) -> Result<Option<Secret>, ConfigError> {
+    let value = secret(value);
+    let Some(path) = file.as_ref().filter(|p| !p.as_os_str().is_empty()) else {
+        return Ok(value);
+    };
+    if value.is_some() {
+        return Err(ConfigError::invalid(
+            file_flag,
+            format!("give {} or the file, not both", flag_and_variable(flag)),
+        ));
+    }
+    let content = std::fs::read_to_string(path).map_err(|e| {
+        ConfigError::invalid(file_flag, format!("cannot read {}: {e}", path.display()))
+    })?;
+    let content = content.trim();
+    if content.is_empty() {
+        return Err(ConfigError::invalid(
+            file_flag,
+            format!("{} is empty", path.display()),
+        ));
+    }
+    Ok(Some(Secret::from(content)))
+}
+
 /// An absolute http(s) URL, if set.
 fn url(value: &Option<String>, flag: &'static str) -> Result<Option<Url>, ConfigError> {
     let Some(value) = text(value) else {
@@ -427,6 +476,64 @@ mod tests {
             error
                 .to_string()
                 .starts_with("missing --access-token (BATON_ACCESS_TOKEN): ")
+        );
+    }
+
+    #[test]
+    fn access_token_file_is_read_and_trimmed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("key");
+        std::fs::write(&path, "key-from-file\n").unwrap();
+        let path = path.to_str().unwrap();
+        let settings = settings(&["--organization-id", "o", "--access-token-file", path]).unwrap();
+        assert_eq!(settings.connector.access_token.expose(), "key-from-file");
+    }
+
+    #[test]
+    fn access_token_and_its_file_together_are_refused_naming_both() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("key");
+        std::fs::write(&path, "k").unwrap();
+        let flags = with_required(&["--access-token-file", path.to_str().unwrap()]);
+        let shown = settings(&flags).unwrap_err().to_string();
+        assert!(
+            shown.starts_with("invalid --access-token-file (BATON_ACCESS_TOKEN_FILE): give --access-token (BATON_ACCESS_TOKEN)"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn missing_or_empty_secret_file_names_the_flag_the_variable_and_the_path_not_the_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let absent = dir.path().join("absent");
+        let flags = [
+            "--organization-id",
+            "o",
+            "--access-token-file",
+            absent.to_str().unwrap(),
+        ];
+        let shown = settings(&flags).unwrap_err().to_string();
+        assert!(
+            shown
+                .starts_with("invalid --access-token-file (BATON_ACCESS_TOKEN_FILE): cannot read "),
+            "{shown}"
+        );
+        assert!(shown.contains(absent.to_str().unwrap()), "{shown}");
+        let blank = dir.path().join("blank");
+        std::fs::write(&blank, " \n").unwrap();
+        let flags = with_required(&[
+            "--scim-base-url",
+            "https://x.test/scim",
+            "--scim-token-file",
+            blank.to_str().unwrap(),
+        ]);
+        let shown = settings(&flags).unwrap_err().to_string();
+        assert_eq!(
+            shown,
+            format!(
+                "invalid --scim-token-file (BATON_SCIM_TOKEN_FILE): {} is empty",
+                blank.display()
+            )
         );
     }
 

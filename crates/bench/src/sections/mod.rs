@@ -1,10 +1,12 @@
-//! The bench's three parts, and what they share: where the measured programs are, how
-//! they are run, a scratch folder, and the in-process Atlassian simulator.
+//! The bench's parts, and what they share: where the measured programs are, how they are
+//! run, a scratch folder, the in-process Atlassian simulator and the runtime serving it.
 
 pub mod c1z;
 pub mod client;
+pub mod service;
 pub mod sync;
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -88,6 +90,11 @@ impl Context {
     /// Stops the simulator and waits until it has stopped.
     pub fn stop_sim(&self, sim: AtlassianSim) {
         self.runtime.block_on(sim.shutdown());
+    }
+
+    /// Runs `future` to its end on the runtime that serves the simulators.
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod capabilities;
 mod check;
+mod health_check;
 mod inspect;
 mod serve;
 mod sync;
@@ -51,6 +52,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 &cli.schedule,
                 &cli.sync.scope,
                 &cli.sync.connector,
+                &cli.health,
             ),
         ),
         None => sync::run(&cli.sync),
@@ -59,6 +61,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Check(args)) => check::run(&args),
         Some(Command::Capabilities(args)) => capabilities::run(&args),
         Some(Command::Inspect(args)) => inspect::run(&args),
+        Some(Command::HealthCheck(args)) => health_check::run(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -9,8 +9,11 @@ use connector::{ConnectorConfig, SyncOptions};
 use controlplane::{ClientId, ClientSecret, SecretSource, SessionConfig};
 
 use super::duration::{Jitter, parse_duration};
+use super::health::HealthSettings;
 use super::{ConfigError, connector_config, flag_and_variable, secret, sync_options, text};
-use crate::cli::{C1Args, CheckArgs, ConnectorArgs, ScheduleArgs, ScopeArgs, ServeArgs, TaskArgs};
+use crate::cli::{
+    C1Args, CheckArgs, ConnectorArgs, HealthArgs, ScheduleArgs, ScopeArgs, ServeArgs, TaskArgs,
+};
 
 /// Most ConductorOne tasks that may run at once (the SDK's limit).
 const MAX_TASK_CONCURRENCY: usize = 100;
@@ -141,6 +144,9 @@ pub struct TaskSettings {
     pub temp_dir: PathBuf,
     /// How long running tasks may take to finish after SIGINT or SIGTERM.
     pub shutdown_grace: Duration,
+    /// The shortest wait before polling again after a poll that found no task (tests and
+    /// benchmarks shorten it).
+    pub poll_floor: Duration,
 }
 
 impl TaskSettings {
@@ -175,6 +181,7 @@ impl TaskSettings {
             concurrency,
             temp_dir,
             shutdown_grace: duration(&args.shutdown_grace, "shutdown-grace")?,
+            poll_floor: duration(&args.poll_floor, "poll-floor")?,
         })
     }
 }
@@ -255,6 +262,8 @@ pub struct ServeSettings {
     pub local_scope: SyncOptions,
     /// The connector's settings.
     pub connector: ConnectorConfig,
+    /// The health and metrics server, when enabled.
+    pub health: Option<HealthSettings>,
 }
 
 impl ServeSettings {
@@ -266,6 +275,7 @@ impl ServeSettings {
             &args.schedule,
             &args.scope,
             &args.connector,
+            &args.health,
         )
     }
 
@@ -277,6 +287,7 @@ impl ServeSettings {
         schedule: &ScheduleArgs,
         scope: &ScopeArgs,
         connector: &ConnectorArgs,
+        health: &HealthArgs,
     ) -> Result<Self, ConfigError> {
         let c1 = C1Settings::from_args(c1)?;
         let tasks = TaskSettings::from_args(tasks)?;
@@ -298,6 +309,7 @@ impl ServeSettings {
             schedule,
             local_scope: sync_options(scope)?,
             connector: connector_config(connector)?,
+            health: HealthSettings::from_args(health)?,
         })
     }
 }
@@ -399,6 +411,7 @@ mod tests {
         );
         assert_eq!(tasks.temp_dir, std::env::temp_dir());
         assert_eq!(tasks.shutdown_grace, Duration::from_secs(30));
+        assert_eq!(tasks.poll_floor, Duration::from_secs(1));
         assert!(settings.schedule.is_none());
         let session = c1.session_config();
         assert_eq!(session.client_id, CLIENT_ID);
@@ -511,9 +524,20 @@ mod tests {
         assert_eq!(error.flag, "c1z-temp-dir");
         let error = with(&["--c1-ca-file", "no-such-file.pem"]).unwrap_err();
         assert_eq!(error.flag, "c1-ca-file");
-        let settings = with(&["--provisioning", "--read-only", "--task-concurrency", "7"]).unwrap();
+        let error = with(&["--poll-floor", "fast"]).unwrap_err();
+        assert_eq!(error.flag, "poll-floor");
+        let settings = with(&[
+            "--provisioning",
+            "--read-only",
+            "--task-concurrency",
+            "7",
+            "--poll-floor",
+            "10ms",
+        ])
+        .unwrap();
         assert!(settings.tasks.provisioning && settings.tasks.read_only);
         assert_eq!(settings.tasks.concurrency, 7);
+        assert_eq!(settings.tasks.poll_floor, Duration::from_millis(10));
     }
 
     #[test]

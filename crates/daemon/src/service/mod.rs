@@ -3,6 +3,9 @@
 //! one sync runs at a time. Either may run alone: without ConductorOne credentials only
 //! the scheduler runs; without `--sync-interval` only the task loop.
 //!
+//! With `--health-check` the [`health`] server runs beside them; the service moves its
+//! [`Readiness`].
+//!
 //! Modules: [`tasks`] dispatches a task by type, [`sync_task`] and [`provision_task`] run
 //! them, [`heartbeat`] keeps a sync alive, [`backoff`] spaces retries.
 
@@ -16,26 +19,38 @@ mod sync_task;
 mod tasks;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use connector::AtlassianConnector;
 use controlplane::Session;
 use tokio_util::sync::CancellationToken;
 
+use crate::config::health::HealthSettings;
 use crate::config::service::ServeSettings;
+use crate::health::{self, Health, Readiness};
 use runner::Runner;
 use scheduler::Scheduler;
 use sync_gate::SyncGate;
 use tasks::Executor;
 
 /// Runs the service until `shutdown` (SIGINT or SIGTERM). Fails when the ConductorOne
-/// session cannot be set up or ConductorOne refuses the connector.
+/// session cannot be set up, the health server cannot listen, or ConductorOne refuses
+/// the connector.
 pub async fn run(
     settings: ServeSettings,
     connector: AtlassianConnector,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     let connector = Arc::new(connector);
+    let readiness = Arc::new(Readiness::new(settings.c1.is_some()));
+    tokio::spawn({
+        let (readiness, shutdown) = (readiness.clone(), shutdown.clone());
+        async move {
+            shutdown.cancelled().await;
+            readiness.stopping();
+        }
+    });
     let gate = SyncGate::default();
     let scheduler = settings.schedule.map(|schedule| Scheduler {
         settings: schedule,
@@ -47,14 +62,20 @@ pub async fn run(
         tracing::info!(
             "no ConductorOne client id (BATON_CLIENT_ID) is set: running scheduled local syncs only"
         );
+        let server = start_health(settings.health, &readiness, &connector, None).await?;
         if let Some(scheduler) = scheduler {
             scheduler.run(shutdown).await;
         }
+        stop_health(server);
         return Ok(());
     };
-    let session = Session::connect(c1.session_config())
+    let mut session_config = c1.session_config();
+    // The runner paces the polls: its floor applies only after a poll that found no task.
+    session_config.min_poll = Duration::ZERO;
+    let session = Session::connect(session_config)
         .await
         .context("could not set up the ConductorOne session")?;
+    let server = start_health(settings.health, &readiness, &connector, Some(&session)).await?;
     let scheduled = scheduler.map(|s| tokio::spawn(s.run(shutdown.clone())));
     let runner = Runner {
         executor: Arc::new(Executor {
@@ -67,6 +88,8 @@ pub async fn run(
         }),
         concurrency: settings.tasks.concurrency,
         shutdown_grace: settings.tasks.shutdown_grace,
+        poll_floor: settings.tasks.poll_floor,
+        readiness,
     };
     let result = runner.run(shutdown.clone()).await;
     // A refused Hello ends the service: the scheduler stops too.
@@ -74,5 +97,32 @@ pub async fn run(
     if let Some(scheduled) = scheduled {
         let _ = scheduled.await;
     }
+    stop_health(server);
     result
+}
+
+/// Starts the health server when it is enabled.
+async fn start_health(
+    settings: Option<HealthSettings>,
+    readiness: &Arc<Readiness>,
+    connector: &Arc<AtlassianConnector>,
+    session: Option<&Session>,
+) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {
+    let Some(settings) = settings else {
+        return Ok(None);
+    };
+    let health = Health {
+        readiness: readiness.clone(),
+        connector: connector.clone(),
+        session: session.cloned(),
+        check_timeout: settings.check_timeout,
+    };
+    health::start(settings.address, health).await.map(Some)
+}
+
+/// Stops the health server, if it runs.
+fn stop_health(server: Option<tokio::task::JoinHandle<()>>) {
+    if let Some(server) = server {
+        server.abort();
+    }
 }

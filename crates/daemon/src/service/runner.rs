@@ -1,8 +1,8 @@
 //! The ConductorOne loop: the bootstrap `Hello` (retried with backoff while the failure
 //! may pass, fatal when ConductorOne refuses it), then the poll loop. Each iteration waits
-//! `next_poll` (or the error backoff), takes a free task slot, asks `GetTask`, and runs
-//! the task it gets in its own Tokio task and tracing span (`task_id`, `task_type`), so
-//! polling goes on while slots are free. A task's panic is caught and reported as
+//! (see [`poll_wait`], or the error backoff), takes a free task slot, asks `GetTask`, and
+//! runs the task it gets in its own Tokio task and tracing span (`task_id`, `task_type`),
+//! so polling goes on while slots are free. A task's panic is caught and reported as
 //! `INTERNAL`. On shutdown, polling stops and running tasks get the grace period to end.
 
 use std::sync::Arc;
@@ -20,6 +20,7 @@ use tracing::Instrument as _;
 
 use super::backoff::{hello_delay, poll_error_delay};
 use super::tasks::{Executor, failed, type_name_of};
+use crate::health::Readiness;
 
 /// The poll loop's settings.
 #[derive(Debug)]
@@ -30,6 +31,10 @@ pub struct Runner {
     pub concurrency: usize,
     /// How long running tasks may take to end after a shutdown request.
     pub shutdown_grace: Duration,
+    /// The shortest wait after a poll that found no task.
+    pub poll_floor: Duration,
+    /// Marked registered once the bootstrap `Hello` succeeds (the health server's `/ready`).
+    pub readiness: Arc<Readiness>,
 }
 
 impl Runner {
@@ -39,6 +44,7 @@ impl Runner {
         if !self.bootstrap_hello(&shutdown).await? {
             return Ok(());
         }
+        self.readiness.registered();
         let session = &self.executor.session;
         let slots = Arc::new(Semaphore::new(self.concurrency));
         let mut running = JoinSet::new();
@@ -57,7 +63,7 @@ impl Runner {
             match polled {
                 Ok(next) => {
                     failures = 0;
-                    wait = next.next_poll;
+                    wait = poll_wait(next.task.is_some(), next.next_poll, self.poll_floor);
                     if let Some(task) = next.task {
                         running.spawn(run_task(self.executor.clone(), task, slot));
                     }
@@ -131,9 +137,24 @@ impl Runner {
     }
 }
 
+/// The wait before the next `GetTask`, given whether the last one handed out a task and
+/// the `next_poll` ConductorOne asked for (at most 5 minutes). After a task, just that
+/// wait: more tasks are likely queued, and the task slots bound how many run at once.
+/// After a poll that found nothing, at least `idle_floor`, so an idle daemon never spins.
+fn poll_wait(got_task: bool, next_poll: Duration, idle_floor: Duration) -> Duration {
+    if got_task {
+        next_poll
+    } else {
+        next_poll.max(idle_floor)
+    }
+}
+
 /// A free slot, after `wait`.
 async fn free_slot(slots: &Arc<Semaphore>, wait: Duration) -> OwnedSemaphorePermit {
-    tokio::time::sleep(wait).await;
+    // A zero sleep would still wait for the timer's next tick (up to a millisecond).
+    if !wait.is_zero() {
+        tokio::time::sleep(wait).await;
+    }
     slots
         .clone()
         .acquire_owned()
@@ -209,6 +230,27 @@ async fn finish(session: &Session, task_id: &str, outcome: TaskOutcome) {
 mod tests {
     use super::*;
     use crate::service::tasks::error_parts;
+
+    const FLOOR: Duration = Duration::from_secs(1);
+
+    #[test]
+    fn after_a_task_the_next_poll_waits_only_what_the_server_asks() {
+        assert_eq!(poll_wait(true, Duration::ZERO, FLOOR), Duration::ZERO);
+        let short = Duration::from_millis(50);
+        assert_eq!(poll_wait(true, short, FLOOR), short);
+        let long = Duration::from_secs(90);
+        assert_eq!(poll_wait(true, long, FLOOR), long);
+    }
+
+    #[test]
+    fn after_a_poll_without_a_task_the_next_waits_at_least_the_floor() {
+        assert_eq!(poll_wait(false, Duration::ZERO, FLOOR), FLOOR);
+        assert_eq!(poll_wait(false, Duration::from_millis(50), FLOOR), FLOOR);
+        let long = Duration::from_secs(90);
+        assert_eq!(poll_wait(false, long, FLOOR), long);
+        let floor = Duration::from_millis(10);
+        assert_eq!(poll_wait(false, Duration::ZERO, floor), floor);
+    }
 
     #[tokio::test]
     async fn a_panicking_task_is_finished_as_internal() {

@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::sync_gate::SyncGate;
 use crate::config::service::ScheduleSettings;
+use crate::health::metrics;
 
 /// Name prefix and suffix of snapshot files.
 const SNAPSHOT_PREFIX: &str = "sync-";
@@ -65,6 +66,7 @@ impl Scheduler {
                         }
                         outcome = self.sync_once() => outcome,
                     };
+                    metrics::record_sync("scheduled", started.elapsed(), outcome.is_ok());
                     match outcome {
                         Ok(path) => {
                             tracing::info!(snapshot = %path.display(), "scheduled sync written")

@@ -11,6 +11,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 
 use c1_proto::c1::connectorapi::baton::v1::Task;
 use c1_proto::c1::connectorapi::baton::v1::task::TaskType;
@@ -22,6 +23,7 @@ use tonic::Code;
 use super::provision_task::{self, Provisioning};
 use super::sync_gate::SyncGate;
 use super::sync_task;
+use crate::health::metrics;
 
 /// Everything a task may need; shared by the task slots.
 #[derive(Debug)]
@@ -41,8 +43,22 @@ pub struct Executor {
 }
 
 impl Executor {
-    /// Runs `task`; returns how to finish it, or `None` when no `FinishTask` is due.
+    /// Runs `task` and records it in the metrics; returns how to finish it, or `None`
+    /// when no `FinishTask` is due.
     pub async fn execute(&self, task: Task) -> Option<TaskOutcome> {
+        let started = Instant::now();
+        let name = type_name_of(&task);
+        let outcome = self.dispatch(task).await;
+        metrics::record_task(
+            name,
+            metrics::outcome_label(outcome.as_ref()),
+            started.elapsed(),
+        );
+        outcome
+    }
+
+    /// Runs `task` by its type.
+    async fn dispatch(&self, task: Task) -> Option<TaskOutcome> {
         let task_type = task.task_type?;
         let provisioning = match task_type {
             TaskType::None(_) => return None,
