@@ -280,7 +280,8 @@ async fn unsupported_and_malformed_tasks_are_answered_and_the_daemon_goes_on() {
     let finish = harness.finish_of(&unsupported, &daemon).await;
     assert_eq!(
         failure(&finish),
-        (2, "unsupported task type: event_feed", true)
+        (2, "unsupported task type: event_feed", false),
+        "answered as the Go SDK answers it: UNKNOWN, retryable"
     );
     let finish = harness.finish_of(&malformed, &daemon).await;
     let (code, message, non_retryable) = failure(&finish);

@@ -7,7 +7,7 @@
 //! | `hello` | `Hello` with the task id | none (the Hello acknowledges it) |
 //! | `sync_full` | heartbeats, a sync into a `.c1z`, its upload ([`sync_task`](super::sync_task)) | success without response; errors retryable; `CANCELLED` when stopped; none when the first heartbeat fails or says cancelled |
 //! | `grant`, `revoke`, `create_account`, `delete_resource`, `action_invoke` | the connector ([`provision_task`](super::provision_task)) | success with the response packed in `Any`; errors with the connector's code |
-//! | any other | nothing | `UNKNOWN` "unsupported task type: <name>", not retryable |
+//! | any other | nothing | `UNKNOWN` "unsupported task type: <name>", retryable, as the Go SDK |
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -148,14 +148,13 @@ pub fn malformed(problem: impl std::fmt::Display) -> TaskOutcome {
     )
 }
 
-/// A task type this connector does not handle. The SDK answers `UNKNOWN`, retryable;
-/// this connector marks it not retryable: ConductorOne sends only what a connector
-/// advertises, and this binary will never run it, so a redelivery could only loop.
+/// A task type this connector does not handle, answered as the Go SDK answers it:
+/// `UNKNOWN`, retryable (ConductorOne decides whether to deliver it again).
 pub fn unsupported(name: &str) -> TaskOutcome {
     failed(
         Code::Unknown,
         format!("unsupported task type: {name}"),
-        true,
+        false,
     )
 }
 
@@ -179,11 +178,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn unsupported_types_are_answered_unknown_and_not_retried() {
+    fn unsupported_types_are_answered_unknown_and_retryable_as_the_go_sdk_does() {
         let outcome = unsupported(type_name(&TaskType::EventFeed(EventFeedTask::default())));
         assert_eq!(
             error_parts(&outcome),
-            (2, "unsupported task type: event_feed", true)
+            (2, "unsupported task type: event_feed", false)
         );
     }
 
