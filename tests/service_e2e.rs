@@ -478,6 +478,35 @@ async fn sigterm_while_idle_stops_the_daemon_with_exit_code_0() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_still_running_when_the_shutdown_grace_ends_is_reported_retryable() {
+    let harness = Harness::start(42).await;
+    // Every Atlassian answer takes long: the sync is still running at SIGTERM.
+    harness
+        .atlassian
+        .set_fault("*", Fault::latency(Duration::from_secs(15)));
+    let daemon = harness.spawn(&[("BATON_SHUTDOWN_GRACE", "1s")]);
+    let task_id = harness.c1.push_task(tasks::sync_full());
+    harness
+        .c1
+        .wait_for_heartbeats(&task_id, 1, WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", daemon.log()));
+
+    let stopped = daemon.terminate().await;
+
+    assert_eq!(stopped.code, Some(0), "{}", stopped.log);
+    let finish = harness
+        .c1
+        .wait_for_finish(&task_id, WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", stopped.log));
+    let (code, message, non_retryable) = failure(&finish);
+    assert_eq!((code, non_retryable), (14, false), "{message}");
+    assert!(message.contains("shut down"), "{message}");
+    assert!(harness.c1.records().uploads_of(&task_id).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_client_secret_stops_start_up_with_exit_code_1() {
     let harness = Harness::start(41).await;
     // The key the daemon is given is replaced: ConductorOne refuses it.

@@ -3,13 +3,16 @@
 //! (see [`poll_wait`], or the error backoff), takes a free task slot, asks `GetTask`, and
 //! runs the task it gets in its own Tokio task and tracing span (`task_id`, `task_type`),
 //! so polling goes on while slots are free. A task's panic is caught and reported as
-//! `INTERNAL`. On shutdown, polling stops and running tasks get the grace period to end.
+//! `INTERNAL`. On shutdown, polling stops and running tasks get the grace period to end;
+//! those still running then stop and are reported as retryable (`UNAVAILABLE`), so
+//! ConductorOne can hand them out again without waiting for their lease to run out.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use c1_proto::c1::connectorapi::baton::v1::Task;
+use c1_proto::c1::connectorapi::baton::v1::task::TaskType;
 use controlplane::{Session, TaskOutcome};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::{JoinError, JoinSet};
@@ -48,6 +51,8 @@ impl Runner {
         let session = &self.executor.session;
         let slots = Arc::new(Semaphore::new(self.concurrency));
         let mut running = JoinSet::new();
+        // Cancelled when the grace period ends: tasks still running then report themselves.
+        let abandon = CancellationToken::new();
         let mut wait = Duration::ZERO;
         let mut failures = 0;
         loop {
@@ -65,7 +70,8 @@ impl Runner {
                     failures = 0;
                     wait = poll_wait(next.task.is_some(), next.next_poll, self.poll_floor);
                     if let Some(task) = next.task {
-                        running.spawn(run_task(self.executor.clone(), task, slot));
+                        let executor = self.executor.clone();
+                        running.spawn(run_task(executor, task, slot, abandon.clone()));
                     }
                 }
                 Err(error) => {
@@ -75,7 +81,7 @@ impl Runner {
                 }
             }
         }
-        self.drain(running).await;
+        self.drain(running, &abandon).await;
         Ok(())
     }
 
@@ -111,9 +117,9 @@ impl Runner {
         }
     }
 
-    /// Lets running tasks end within the grace period; the rest are abandoned (their
-    /// leases run out and ConductorOne hands them out again).
-    async fn drain(&self, mut running: JoinSet<()>) {
+    /// Lets running tasks end within the grace period; the rest stop and report themselves
+    /// to ConductorOne as retryable, so it can hand them out again at once.
+    async fn drain(&self, mut running: JoinSet<()>, abandon: &CancellationToken) {
         while running.try_join_next().is_some() {}
         if running.is_empty() {
             return;
@@ -130,9 +136,17 @@ impl Runner {
         {
             tracing::warn!(
                 tasks = running.len(),
-                "tasks still running after the grace period are abandoned"
+                "tasks still running after the grace period stop and are reported as retryable"
             );
-            running.shutdown().await;
+            abandon.cancel();
+            let reported = async { while running.join_next().await.is_some() {} };
+            if tokio::time::timeout(ABANDON_REPORT_TIMEOUT, reported)
+                .await
+                .is_err()
+            {
+                tracing::warn!("ConductorOne did not take every report in time");
+                running.shutdown().await;
+            }
         }
     }
 }
@@ -162,18 +176,39 @@ async fn free_slot(slots: &Arc<Semaphore>, wait: Duration) -> OwnedSemaphorePerm
         .expect("the slots are never closed")
 }
 
+/// How long tasks stopped at shutdown may take to report themselves to ConductorOne.
+const ABANDON_REPORT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Runs one task in its own span and Tokio task, then sends its `FinishTask` (if due);
-/// the slot is free again when this returns.
-async fn run_task(executor: Arc<Executor>, task: Task, _slot: OwnedSemaphorePermit) {
+/// the slot is free again when this returns. When `abandon` is cancelled first (the
+/// shutdown grace period ran out), the work stops and the task is reported as retryable.
+async fn run_task(
+    executor: Arc<Executor>,
+    task: Task,
+    _slot: OwnedSemaphorePermit,
+    abandon: CancellationToken,
+) {
     let task_id = task.id.clone();
+    // A hello task is acknowledged by a Hello, never by FinishTask.
+    let finishes = !matches!(
+        task.task_type,
+        None | Some(TaskType::Hello(_) | TaskType::None(_))
+    );
     let span = tracing::info_span!("task", task_id = %task_id, task_type = type_name_of(&task));
     async move {
         tracing::info!("task started");
         let session = executor.session.clone();
         let work = async move { executor.execute(task).await }.in_current_span();
         // Aborted with this future, so a task abandoned at shutdown stops too.
-        let handle = AbortOnDropHandle::new(tokio::spawn(work));
-        match settle(handle.await) {
+        let mut handle = AbortOnDropHandle::new(tokio::spawn(work));
+        let outcome = tokio::select! {
+            joined = &mut handle => settle(joined),
+            () = abandon.cancelled() => {
+                handle.abort();
+                finishes.then(stopped_by_shutdown)
+            }
+        };
+        match outcome {
             Some(outcome) => finish(&session, &task_id, outcome).await,
             None => tracing::info!("task done"),
         }
@@ -203,6 +238,15 @@ fn settle(joined: Result<Option<TaskOutcome>, JoinError>) -> Option<TaskOutcome>
         }
         Err(_) => None,
     }
+}
+
+/// The outcome of a task stopped because the daemon shuts down: `UNAVAILABLE`, retryable.
+fn stopped_by_shutdown() -> TaskOutcome {
+    failed(
+        Code::Unavailable,
+        "the connector shut down before the task ended; it can run again",
+        false,
+    )
 }
 
 /// Sends `FinishTask`; a failure is logged (ConductorOne hands the task out again when
