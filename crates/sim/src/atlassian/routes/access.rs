@@ -67,36 +67,28 @@ pub(crate) async fn v1_restore(
 }
 
 /// v2 `POST .../directories/{directoryId}/users/{accountId}/suspend` → 204.
-pub(crate) async fn v2_suspend(
-    State(app): State<App>,
-    Path((org_id, directory_id, account_id)): Path<(String, String, String)>,
-) -> Answer {
-    let mut world = app.write();
-    check_org(world.org(), &org_id, true)?;
-    let directory = concrete_directory(world.org(), &directory_id)?;
-    set_membership(
-        &mut world,
-        Some(directory),
-        &account_id,
-        MembershipStatus::Suspended,
-    )?;
-    no_content()
+pub(crate) async fn v2_suspend(State(app): State<App>, path: Path<DirectoryUser>) -> Answer {
+    v2_set_membership(&app, path, MembershipStatus::Suspended)
 }
 
 /// v2 `POST .../directories/{directoryId}/users/{accountId}/restore` → 204.
-pub(crate) async fn v2_restore(
-    State(app): State<App>,
-    Path((org_id, directory_id, account_id)): Path<(String, String, String)>,
+pub(crate) async fn v2_restore(State(app): State<App>, path: Path<DirectoryUser>) -> Answer {
+    v2_set_membership(&app, path, MembershipStatus::Active)
+}
+
+/// Path of a user in a directory: (org id, directory id, account id).
+type DirectoryUser = (String, String, String);
+
+/// Sets a user's membership in a concrete directory (v2 suspend / restore) → 204.
+fn v2_set_membership(
+    app: &App,
+    Path((org_id, directory_id, account_id)): Path<DirectoryUser>,
+    status: MembershipStatus,
 ) -> Answer {
     let mut world = app.write();
     check_org(world.org(), &org_id, true)?;
     let directory = concrete_directory(world.org(), &directory_id)?;
-    set_membership(
-        &mut world,
-        Some(directory),
-        &account_id,
-        MembershipStatus::Active,
-    )?;
+    set_membership(&mut world, Some(directory), &account_id, status)?;
     no_content()
 }
 
