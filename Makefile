@@ -6,7 +6,7 @@ DEMO_DIR ?= demo-out
 # The image `make image` builds (the Helm chart's default repository is baton-atlassian).
 IMAGE ?= baton-atlassian:dev
 
-.PHONY: help demo test lint unit bench build bins release fmt clean chart deploy-check deploy-manifests image
+.PHONY: help demo test lint unit bench build bins release fmt clean chart deploy-check cluster-check deploy-manifests image
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -34,13 +34,16 @@ unit: ## the whole test suite, without lint
 		$(CARGO) test --workspace --no-fail-fast; \
 	fi
 
-test: lint unit deploy-check ## lint, the whole test suite and the deploy checks (what CI runs)
+test: lint unit deploy-check cluster-check ## lint, the whole test suite, the deploy and cluster checks (what CI runs)
 
 chart: ## Helm chart: helm lint --strict, helm template and schema validation with each ci/ values file
 	@scripts/test-deploy.sh chart
 
 deploy-check: ## checks of the Helm chart, deploy/ and the Dockerfile, without a cluster (installs helm on first use)
 	@scripts/test-deploy.sh
+
+cluster-check: ## the chart and deploy/ on a real kube-apiserver + etcd it starts: helm install, dry-run apply, the daemon's RBAC
+	@scripts/cluster-checks.sh
 
 deploy-manifests: ## regenerate deploy/*.yaml from the Helm chart
 	@scripts/test-deploy.sh write-manifests
