@@ -7,14 +7,18 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime};
 
 use backon::Retryable;
+use futures::FutureExt as _;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
+use tracing::Instrument as _;
 use url::Url;
 
-use crate::auth::{CredentialKind, Credentials, ScimCredentials, Secret, TeamsCredentials};
+use crate::auth::{
+    CredentialKind, CredentialStore, Credentials, ScimCredentials, Secret, TeamsCredentials,
+};
 use crate::config::{DEFAULT_BASE_URL, RateLimitSettings, RetryPolicy};
 use crate::endpoints::Endpoint;
 use crate::error::{Error, classify};
@@ -150,7 +154,7 @@ impl ClientBuilder {
                 org_id: self.org_id,
                 base_url,
                 teams_base_url,
-                credentials: self.credentials,
+                credentials: self.credentials.into(),
                 retry: self.retry,
                 concurrency: Semaphore::new(self.max_concurrency),
                 limiters: [limiter(), limiter(), limiter()],
@@ -184,7 +188,7 @@ struct Inner {
     org_id: String,
     base_url: Url,
     teams_base_url: Url,
-    credentials: Credentials,
+    credentials: CredentialStore,
     retry: RetryPolicy,
     concurrency: Semaphore,
     /// One pacing state per credential kind (their rate limits are separate).
@@ -254,11 +258,15 @@ impl Client {
 
     /// The configured SCIM directory id, when SCIM credentials were given.
     pub fn scim_directory_id(&self) -> Option<&str> {
-        self.inner
-            .credentials
-            .scim
-            .as_ref()
-            .map(|s| s.directory_id.as_str())
+        self.inner.credentials.scim_directory_id()
+    }
+
+    /// Replaces the secret of `kind` (the organization API key, the Teams API token or the
+    /// SCIM token: a rotated key) for every request sent from now on, by this client and
+    /// all its clones; requests already sent finish with the old one. Returns `false`, and
+    /// changes nothing, when the client was built without that credential.
+    pub fn set_secret(&self, kind: CredentialKind, secret: impl Into<Secret>) -> bool {
+        self.inner.credentials.replace(kind, secret.into())
     }
 
     /// A copy of the request counters.
@@ -287,7 +295,14 @@ impl Client {
         let policy = &self.inner.retry;
         let attempt = || {
             let number = attempts.fetch_add(1, Ordering::Relaxed) + 1;
+            let span = request_span(endpoint, number);
             self.attempt(&call, &url, number)
+                .instrument(span.clone())
+                .inspect(move |result| {
+                    if result.is_err() {
+                        span.record("otel.status_code", "error");
+                    }
+                })
         };
         attempt
             .retry(FullJitter::new(policy))
@@ -361,6 +376,8 @@ impl Client {
         };
         let response = request.send().await.map_err(transport)?;
         let status = response.status().as_u16();
+        // As i64: unsigned values reach OpenTelemetry as text.
+        tracing::Span::current().record("http.response.status_code", i64::from(status));
         let limits = RateLimitHeaders::read(response.headers(), SystemTime::now());
         limiter.observe(&limits, Instant::now());
         let body = Vec::from(response.bytes().await.map_err(transport)?);
@@ -424,6 +441,22 @@ impl Client {
     }
 }
 
+/// The span of one attempt of a request, `atlassian.request`: the endpoint's key and
+/// method, the attempt's number, the status code; never the URL (ids, query), a header or a
+/// body. At DEBUG, so it costs next to nothing unless traces are exported or debug logs
+/// asked for (its fields are only evaluated then).
+fn request_span(endpoint: &Endpoint, attempt: u32) -> tracing::Span {
+    tracing::debug_span!(
+        "atlassian.request",
+        endpoint = endpoint.key,
+        "http.request.method" = %endpoint.method(),
+        attempt = i64::from(attempt),
+        "http.response.status_code" = tracing::field::Empty,
+        "otel.kind" = "client",
+        "otel.status_code" = tracing::field::Empty,
+    )
+}
+
 /// Decodes a JSON reply into `T`.
 pub(crate) fn decode<T: DeserializeOwned>(endpoint: &Endpoint, reply: &Reply) -> Result<T, Error> {
     serde_json::from_slice(&reply.body)
@@ -476,6 +509,28 @@ mod tests {
         let builder = Client::builder("org-1", "very-secret-key");
         assert!(!format!("{c:?}").contains("very-secret-key"));
         assert!(!format!("{builder:?}").contains("very-secret-key"));
+    }
+
+    #[tokio::test]
+    async fn a_replaced_api_key_is_sent_by_every_clone_from_the_next_request() {
+        let sim = sim::atlassian::AtlassianSim::start(sim::atlassian::SimConfig::default())
+            .await
+            .unwrap();
+        let client = Client::builder(sim.org_id(), sim.credentials().api_key)
+            .base_url(sim.base_url())
+            .build()
+            .unwrap();
+        client.org().await.unwrap();
+        let mut rotated = sim.credentials();
+        rotated.api_key = "rotated-org-api-key".into();
+        sim.set_credentials(rotated);
+        let refused = client.org().await.unwrap_err();
+        assert!(matches!(refused, Error::Unauthorized { .. }), "{refused:?}");
+        let clone = client.clone();
+        assert!(clone.set_secret(CredentialKind::OrgApiKey, "rotated-org-api-key"));
+        client.org().await.unwrap();
+        assert!(!client.set_secret(CredentialKind::ScimToken, "no-scim-configured"));
+        assert_eq!(client.scim_directory_id(), None);
     }
 
     #[test]

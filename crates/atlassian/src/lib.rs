@@ -33,6 +33,8 @@ mod headers;
 mod metrics;
 mod models;
 mod pagination;
+#[cfg(test)]
+mod props;
 mod ratelimit;
 mod retry;
 

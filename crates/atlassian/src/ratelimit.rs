@@ -62,7 +62,10 @@ impl RateLimiter {
                 if budget.remaining == 0 {
                     start = start.max(budget.reset_at);
                 } else if budget.remaining <= self.threshold(budget.limit) {
-                    interval = interval.max((budget.reset_at - now) / budget.remaining as u32);
+                    // Past u32::MAX requests left the spacing is nil anyway; a plain cast
+                    // would turn 2^32 into a division by zero.
+                    let remaining = u32::try_from(budget.remaining).unwrap_or(u32::MAX);
+                    interval = interval.max((budget.reset_at - now) / remaining);
                 }
                 budget.remaining = budget.remaining.saturating_sub(1);
             }

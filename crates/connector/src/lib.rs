@@ -27,11 +27,12 @@ pub mod roles;
 mod sink;
 mod sync;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use atlassian::{Client, RetryPolicy};
 use c1_proto::c1::connector::v2::{ConnectorCapabilities, ConnectorMetadata, ResourceType};
 use c1z::{C1zWriter, ReferenceChecks, SyncType, WriterOptions};
+use tracing::Instrument as _;
 
 pub use capabilities::{DESCRIPTION, DISPLAY_NAME};
 pub use config::{ConnectorConfig, DEFAULT_MAX_CONCURRENCY, TeamsConfig};
@@ -131,21 +132,37 @@ impl AtlassianConnector {
         Ok(self.sync_into(sink, options).await?.0)
     }
 
-    /// Runs a sync into `sink` and gives the sink back (e.g. a [`CollectingSink`]).
+    /// Runs a sync into `sink` and gives the sink back (e.g. a [`CollectingSink`]), in a
+    /// `sync` span.
     pub async fn sync_into<S: Sink>(
         &self,
         sink: S,
         options: &SyncOptions,
     ) -> Result<(SyncReport, S), Error> {
-        sync::run(self, sink, options).await
+        sync::run(self, sink, options)
+            .instrument(sync::span(options))
+            .await
     }
 
-    /// Runs a sync into a new `.c1z` file at `path` (replaced once complete). The sync type
+    /// Runs a sync into a new `.c1z` file at `path` (replaced once complete), in a `sync`
+    /// span, the file's completion in a `c1z.finish` span inside it. The sync type
     /// recorded is `resources_only` with `skip_entitlements_and_grants`, `partial` for a
     /// targeted sync, else `full`.
     pub async fn sync_to_c1z(
         &self,
         path: impl AsRef<Path>,
+        options: &SyncOptions,
+    ) -> Result<(SyncReport, c1z::Summary), Error> {
+        let path = path.as_ref().to_path_buf();
+        self.sync_to_c1z_file(path, options)
+            .instrument(sync::span(options))
+            .await
+    }
+
+    /// [`sync_to_c1z`](Self::sync_to_c1z) inside its span.
+    async fn sync_to_c1z_file(
+        &self,
+        path: PathBuf,
         options: &SyncOptions,
     ) -> Result<(SyncReport, c1z::Summary), Error> {
         let sync_type = if !options.targeted_resources.is_empty() {
@@ -163,7 +180,6 @@ impl AtlassianConnector {
             } else {
                 ReferenceChecks::WithinScope
             };
-        let path = path.as_ref().to_path_buf();
         let writer = blocking(move || {
             C1zWriter::create(
                 path,
@@ -175,8 +191,9 @@ impl AtlassianConnector {
             )
         })
         .await??;
-        let (report, writer) = self.sync_into(writer, options).await?;
-        let summary = blocking(move || writer.finish()).await??;
+        let (report, writer) = sync::run(self, writer, options).await?;
+        let finish = tracing::info_span!("c1z.finish");
+        let summary = blocking(move || finish.in_scope(|| writer.finish())).await??;
         Ok((report, summary))
     }
 }

@@ -330,3 +330,38 @@ async fn shutdown_stops_the_server_while_a_client_keeps_its_connection() {
         "nothing listens any more"
     );
 }
+
+#[tokio::test]
+async fn a_rotated_api_key_is_accepted_and_the_old_one_refused_with_401() {
+    let h = Harness::new(30, 1).await;
+    let old = h.sim.credentials().api_key;
+    let rotated = h
+        .send(
+            h.anonymous(Method::POST, "__sim/credentials")
+                .json(&json!({"apiKey": "rotated-org-api-key"})),
+        )
+        .await;
+    assert_eq!(rotated.status, 204);
+    assert_eq!(h.sim.credentials().api_key, "rotated-org-api-key");
+    let with_old = h
+        .send(h.anonymous(Method::GET, USERS).bearer_auth(&old))
+        .await;
+    assert_eq!(with_old.status, 401);
+    assert_eq!(h.get(USERS).await.status, 200, "the new key is accepted");
+    let teams = h
+        .send(h.teams(Method::GET, "public/teams/v1/org/{org}/teams"))
+        .await;
+    assert_eq!(teams.status, 200, "the other credentials are unchanged");
+
+    let mut credentials = h.sim.credentials();
+    credentials.scim_token = "rotated-scim-token".to_owned();
+    h.sim.set_credentials(credentials);
+    assert_eq!(h.sim.credentials().scim_token, "rotated-scim-token");
+    let unknown = h
+        .send(
+            h.anonymous(Method::POST, "__sim/credentials")
+                .json(&json!({"apiKeys": "x"})),
+        )
+        .await;
+    assert_eq!(unknown.status, 400);
+}

@@ -70,6 +70,16 @@ impl SyncReport {
     }
 }
 
+/// The span of one sync: `sync`, with what it covers.
+pub(crate) fn span(options: &SyncOptions) -> tracing::Span {
+    tracing::info_span!(
+        "sync",
+        targeted = !options.targeted_resources.is_empty(),
+        skip_grants = options.skip_grants,
+        skip_entitlements_and_grants = options.skip_entitlements_and_grants,
+    )
+}
+
 /// Runs a sync of `connector` into `sink` and gives the sink back.
 pub(crate) async fn run<S: Sink>(
     connector: &AtlassianConnector,

@@ -33,6 +33,7 @@ use c1_proto::c1::connector::v2::{Entitlement, Resource};
 use c1_proto::prost_types::Timestamp;
 use futures::stream::{self, BoxStream, Stream, StreamExt, TryStreamExt};
 use tokio::sync::Semaphore;
+use tracing::Instrument as _;
 
 use super::output::{Emitter, Item};
 use super::plan::Plan;
@@ -91,18 +92,21 @@ impl Phases<'_> {
         if !self.plan.includes(ResourceKind::Organization) {
             return Ok(());
         }
-        let out = self.out.phase("organization");
-        let org = self.client.org().await?;
-        if self.plan.wants(ResourceKind::Organization, &org.id) {
-            let resource = organization::organization_resource(&org);
-            let entitlements = self
-                .plan
-                .entitlements
-                .then(|| organization::role_entitlements(&resource));
-            out.send(with_entitlements(resource, entitlements)).await?;
-        }
-        out.finish_phase();
-        Ok(())
+        in_phase("organization", async move {
+            let out = self.out.phase("organization");
+            let org = self.client.org().await?;
+            if self.plan.wants(ResourceKind::Organization, &org.id) {
+                let resource = organization::organization_resource(&org);
+                let entitlements = self
+                    .plan
+                    .entitlements
+                    .then(|| organization::role_entitlements(&resource));
+                out.send(with_entitlements(resource, entitlements)).await?;
+            }
+            out.finish_phase();
+            Ok(())
+        })
+        .await
     }
 
     /// Lists the workspaces once: emits those the plan covers and indexes all of them.
@@ -111,22 +115,25 @@ impl Phases<'_> {
         if !self.plan.includes(ResourceKind::Workspace) && !self.plan.needs_workspace_index() {
             return Ok(index);
         }
-        let out = self.out.phase("workspaces");
-        let mut list = self.client.workspaces(&WorkspaceQuery::default());
-        while let Some(workspace) = list.try_next().await? {
-            index.insert(&workspace);
-            if self.plan.wants(ResourceKind::Workspace, &workspace.id) {
-                let resource = workspaces::workspace_resource(&workspace);
-                let product = workspaces::product(&workspace);
-                let entitlements = self
-                    .plan
-                    .entitlements
-                    .then(|| workspaces::role_entitlements(&resource, product));
-                out.send(with_entitlements(resource, entitlements)).await?;
+        in_phase("workspaces", async move {
+            let out = self.out.phase("workspaces");
+            let mut list = self.client.workspaces(&WorkspaceQuery::default());
+            while let Some(workspace) = list.try_next().await? {
+                index.insert(&workspace);
+                if self.plan.wants(ResourceKind::Workspace, &workspace.id) {
+                    let resource = workspaces::workspace_resource(&workspace);
+                    let product = workspaces::product(&workspace);
+                    let entitlements = self
+                        .plan
+                        .entitlements
+                        .then(|| workspaces::role_entitlements(&resource, product));
+                    out.send(with_entitlements(resource, entitlements)).await?;
+                }
             }
-        }
-        out.finish_phase();
-        Ok(index)
+            out.finish_phase();
+            Ok(index)
+        })
+        .await
     }
 
     async fn users(&self, roles: &RoleGrants<'_>) -> Result<(), Error> {
@@ -134,17 +141,20 @@ impl Phases<'_> {
         if !self.plan.includes(kind) {
             return Ok(());
         }
-        let out = self.out.phase("users");
-        let users = match self.plan.targets(kind) {
-            None => self.client.users(ALL_DIRECTORIES, &UserFilter::default()),
-            Some(ids) => fetch_each(self.client, ids, |client, id| async move {
-                client.user(ALL_DIRECTORIES, &id).await
-            }),
-        };
-        self.each_concurrently(users, |user| self.user(user, roles, &out))
-            .await?;
-        out.finish_phase();
-        Ok(())
+        in_phase("users", async move {
+            let out = self.out.phase("users");
+            let users = match self.plan.targets(kind) {
+                None => self.client.users(ALL_DIRECTORIES, &UserFilter::default()),
+                Some(ids) => fetch_each(self.client, ids, |client, id| async move {
+                    client.user(ALL_DIRECTORIES, &id).await
+                }),
+            };
+            self.each_concurrently(users, |user| self.user(user, roles, &out))
+                .await?;
+            out.finish_phase();
+            Ok(())
+        })
+        .await
     }
 
     /// One user: its resource (after its last-active dates, when asked) and its role grants.
@@ -199,17 +209,20 @@ impl Phases<'_> {
         if !self.plan.includes(kind) {
             return Ok(());
         }
-        let out = self.out.phase("groups");
-        let groups = match self.plan.targets(kind) {
-            None => self.client.groups(ALL_DIRECTORIES, &Default::default()),
-            Some(ids) => fetch_each(self.client, ids, |client, id| async move {
-                client.group(ALL_DIRECTORIES, &id).await
-            }),
-        };
-        self.each_concurrently(groups, |group| self.group(group, roles, &out))
-            .await?;
-        out.finish_phase();
-        Ok(())
+        in_phase("groups", async move {
+            let out = self.out.phase("groups");
+            let groups = match self.plan.targets(kind) {
+                None => self.client.groups(ALL_DIRECTORIES, &Default::default()),
+                Some(ids) => fetch_each(self.client, ids, |client, id| async move {
+                    client.group(ALL_DIRECTORIES, &id).await
+                }),
+            };
+            self.each_concurrently(groups, |group| self.group(group, roles, &out))
+                .await?;
+            out.finish_phase();
+            Ok(())
+        })
+        .await
     }
 
     /// One group: resource, `member` entitlement, membership grants (a batch per page of
@@ -269,22 +282,25 @@ impl Phases<'_> {
         if !self.plan.includes(ResourceKind::ApiToken) {
             return Ok(());
         }
-        let out = self.out.phase("api tokens");
-        let mut pages = self.client.api_tokens().ready_chunks(PAGE_ITEMS);
-        while let Some(page) = pages.next().await {
-            let tokens: Vec<ApiToken> = page.into_iter().collect::<Result<_, _>>()?;
-            let wanted = tokens
-                .iter()
-                .filter(|t| self.plan.wants(ResourceKind::ApiToken, &t.id));
-            out.send(
-                wanted
-                    .map(|t| Item::from(api_tokens::token_resource(t)))
-                    .collect(),
-            )
-            .await?;
-        }
-        out.finish_phase();
-        Ok(())
+        in_phase("api_tokens", async move {
+            let out = self.out.phase("api tokens");
+            let mut pages = self.client.api_tokens().ready_chunks(PAGE_ITEMS);
+            while let Some(page) = pages.next().await {
+                let tokens: Vec<ApiToken> = page.into_iter().collect::<Result<_, _>>()?;
+                let wanted = tokens
+                    .iter()
+                    .filter(|t| self.plan.wants(ResourceKind::ApiToken, &t.id));
+                out.send(
+                    wanted
+                        .map(|t| Item::from(api_tokens::token_resource(t)))
+                        .collect(),
+                )
+                .await?;
+            }
+            out.finish_phase();
+            Ok(())
+        })
+        .await
     }
 
     async fn teams(&self) -> Result<(), Error> {
@@ -292,21 +308,24 @@ impl Phases<'_> {
         let Some(site) = self.teams_site.filter(|_| self.plan.includes(kind)) else {
             return Ok(());
         };
-        let out = self.out.phase("teams");
-        let teams = match self.plan.targets(kind) {
-            None => self.client.teams(site),
-            Some(ids) => {
-                let site = site.to_owned();
-                fetch_each(self.client, ids, move |client, id| {
-                    let site = site.clone();
-                    async move { client.team(&id, &site).await }
-                })
-            }
-        };
-        self.each_concurrently(teams, |team| self.team(team, site, &out))
-            .await?;
-        out.finish_phase();
-        Ok(())
+        in_phase("teams", async move {
+            let out = self.out.phase("teams");
+            let teams = match self.plan.targets(kind) {
+                None => self.client.teams(site),
+                Some(ids) => {
+                    let site = site.to_owned();
+                    fetch_each(self.client, ids, move |client, id| {
+                        let site = site.clone();
+                        async move { client.team(&id, &site).await }
+                    })
+                }
+            };
+            self.each_concurrently(teams, |team| self.team(team, site, &out))
+                .await?;
+            out.finish_phase();
+            Ok(())
+        })
+        .await
     }
 
     /// One team: resource, `member` entitlement, and a batch of grants per page of members.
@@ -350,6 +369,12 @@ impl Phases<'_> {
             .try_collect()
             .await
     }
+}
+
+/// Runs `work` in the span of the sync phase `name`.
+async fn in_phase<T>(name: &'static str, work: impl Future<Output = T>) -> T {
+    work.instrument(tracing::info_span!("sync.phase", phase = name))
+        .await
 }
 
 /// A resource followed by its entitlements, as one batch.

@@ -5,6 +5,9 @@
 //! - `POST /__sim/faults` `{"endpoint": "<key or *>", "fault": {...}}`, `DELETE /__sim/faults`
 //! - `POST /__sim/restricted-endpoints` `{"enabled": bool}`
 //! - `POST /__sim/rate-limit` `{"perSecond": f64, "burst": u32}` or `null` for no limit
+//! - `POST /__sim/credentials` `{"apiKey": "...", "scopedApiKey", "teamsEmail",
+//!   "teamsApiToken", "scimToken"}` (each optional): rotates the accepted credentials, the
+//!   replaced ones are refused from the next request
 
 use axum::Router;
 use axum::body::Bytes;
@@ -31,6 +34,7 @@ pub(crate) fn router() -> Router<App> {
         .route("/__sim/faults", post(set_fault).delete(clear_faults))
         .route("/__sim/restricted-endpoints", post(set_restricted))
         .route("/__sim/rate-limit", post(set_rate_limit))
+        .route("/__sim/credentials", post(set_credentials))
 }
 
 fn bad(detail: impl Into<String>) -> ApiError {
@@ -91,5 +95,32 @@ async fn set_rate_limit(State(app): State<App>, body: Bytes) -> Result<StatusCod
         per_second: l.per_second,
         burst: l.burst,
     }));
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn set_credentials(State(app): State<App>, body: Bytes) -> Result<StatusCode, ApiError> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    struct Replacements {
+        api_key: Option<String>,
+        scoped_api_key: Option<String>,
+        teams_email: Option<String>,
+        teams_api_token: Option<String>,
+        scim_token: Option<String>,
+    }
+    let body: Replacements = json_body(&body).map_err(bad)?;
+    let mut credentials = app.credentials().clone();
+    for (slot, value) in [
+        (&mut credentials.api_key, body.api_key),
+        (&mut credentials.scoped_api_key, body.scoped_api_key),
+        (&mut credentials.teams_email, body.teams_email),
+        (&mut credentials.teams_api_token, body.teams_api_token),
+        (&mut credentials.scim_token, body.scim_token),
+    ] {
+        if let Some(value) = value {
+            *slot = value;
+        }
+    }
+    app.set_credentials(credentials);
     Ok(StatusCode::NO_CONTENT)
 }

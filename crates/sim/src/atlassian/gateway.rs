@@ -73,7 +73,7 @@ async fn serve(
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let caller = auth::authenticate(endpoint, request.headers(), &app.credentials);
+    let caller = auth::authenticate(endpoint, request.headers(), &app.credentials());
     let quota = lock(&app.limiter).admit(caller.as_ref().ok().copied(), Instant::now());
     let mut response = match caller {
         Err(refusal) => refusal.into_response(),

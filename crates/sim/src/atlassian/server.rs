@@ -23,8 +23,8 @@ use super::world::World;
 /// State shared by every request handler.
 pub(crate) struct Shared {
     world: RwLock<World>,
-    /// Accepted credentials.
-    pub(crate) credentials: Credentials,
+    /// Accepted credentials; tests replace them to rotate a key.
+    credentials: RwLock<Credentials>,
     /// `http://127.0.0.1:PORT/`: links in responses hang below it.
     pub(crate) base_url: Url,
     restricted_enabled: AtomicBool,
@@ -41,7 +41,7 @@ impl Shared {
     pub(crate) fn new(config: &SimConfig, org: Org, base_url: Url) -> Self {
         Shared {
             world: RwLock::new(World::new(org)),
-            credentials: config.credentials.clone(),
+            credentials: RwLock::new(config.credentials.clone()),
             base_url,
             restricted_enabled: AtomicBool::new(config.restricted_endpoints_enabled),
             limiter: Mutex::new(RateLimiter::new(config.rate_limit)),
@@ -62,6 +62,21 @@ impl Shared {
         self.world
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The credentials accepted now.
+    pub(crate) fn credentials(&self) -> RwLockReadGuard<'_, Credentials> {
+        self.credentials
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Changes the accepted credentials: the old ones are refused from the next request.
+    pub(crate) fn set_credentials(&self, credentials: Credentials) {
+        *self
+            .credentials
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = credentials;
     }
 
     /// Whether the Support-gated endpoints answer.
@@ -153,9 +168,15 @@ impl AtlassianSim {
         self.shared.read().org().id.clone()
     }
 
-    /// The credentials the server accepts.
-    pub fn credentials(&self) -> &Credentials {
-        &self.shared.credentials
+    /// The credentials the server accepts now.
+    pub fn credentials(&self) -> Credentials {
+        self.shared.credentials().clone()
+    }
+
+    /// Replaces the accepted credentials (a key rotation): requests with the old ones are
+    /// refused with 401 from now on. Also `POST /__sim/credentials`.
+    pub fn set_credentials(&self, credentials: Credentials) {
+        self.shared.set_credentials(credentials);
     }
 
     /// Ground truth: a copy of the current organization.
