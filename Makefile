@@ -27,8 +27,9 @@ lint: ## formatting and clippy, warnings are errors
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-unit: ## the whole test suite, without lint
-	@if command -v cargo-nextest >/dev/null 2>&1; then \
+unit: ## the whole test suite, without lint (installs the OTLP collector the trace tests use on first use)
+	@tools="$$(scripts/otel-tools.sh)" && eval "$$tools" && \
+	if command -v cargo-nextest >/dev/null 2>&1; then \
 		$(CARGO) nextest run --workspace --no-fail-fast; \
 	else \
 		$(CARGO) test --workspace --no-fail-fast; \

@@ -2,17 +2,22 @@
 //! on (`BATON_HEALTH_CHECK=true`, a free loopback port), against both simulators: `/readyz`
 //! answers 503 until ConductorOne accepts the bootstrap `Hello` and 200 after, `/live`
 //! 200, `/metrics` is Prometheus text whose task counter moves when a task runs, and the
-//! `health-check` subcommand exits 0. Also: the Atlassian key read from
-//! `BATON_ACCESS_TOKEN_FILE`.
+//! `health-check` subcommand exits 0. SIGTERM during a grant: `/readyz` turns 503 while
+//! the grant finishes, which ConductorOne then hears as a success, and the exit code is 0.
+//! Also: the Atlassian key read from `BATON_ACCESS_TOKEN_FILE`.
 
 #[path = "support/binary.rs"]
 mod binary;
+#[path = "support/grants.rs"]
+mod grants;
 #[path = "support/service.rs"]
 mod service;
 
 use std::time::Duration;
 
+use grants::{PROVISIONING, grant_task, holds, workspace_and_user};
 use service::{Daemon, Harness, WAIT};
+use sim::atlassian::Fault;
 use sim::controlplane::{Method, Times, tasks};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -198,4 +203,52 @@ async fn access_token_file_feeds_a_sync_and_a_missing_one_is_named() {
         "{line}"
     );
     assert!(line.contains(&absent.display().to_string()), "{line}");
+}
+
+/// The Atlassian endpoint that assigns a workspace role to a user.
+const ROLE_ASSIGN: &str = "POST /admin/v1/orgs/{orgId}/users/{userId}/roles/assign";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_a_grant_drains_readiness_finishes_the_grant_and_exits_0() {
+    let harness = Harness::start(43).await;
+    let (workspace, user) = workspace_and_user(&harness.atlassian.snapshot());
+    // The role assignment answers after 3 s: SIGTERM arrives while it is in flight.
+    harness
+        .atlassian
+        .set_fault(ROLE_ASSIGN, Fault::latency(Duration::from_secs(3)));
+    let port = free_port().to_string();
+    let daemon = harness.spawn(&[
+        PROVISIONING,
+        ("BATON_SHUTDOWN_GRACE", "60s"),
+        ("BATON_HEALTH_CHECK", "true"),
+        ("BATON_HEALTH_CHECK_PORT", &port),
+        ("BATON_HEALTH_CHECK_BIND_ADDRESS", "127.0.0.1"),
+    ]);
+    let port: u16 = port.parse().unwrap();
+    wait_for_status(port, "readyz", 200, &daemon).await;
+
+    let task_id = harness.c1.push_task(grant_task(&workspace, &user));
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while harness.atlassian.stats().requests(ROLE_ASSIGN) == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the grant never reached Atlassian\n{}",
+            daemon.log()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    daemon.send_sigterm();
+
+    let draining = wait_for_status(port, "readyz", 503, &daemon).await;
+    assert!(draining.contains(r#""status":"not_ready""#), "{draining}");
+    assert!(
+        harness.c1.records().finish_of(&task_id).is_none(),
+        "the grant was reported before Atlassian answered"
+    );
+    let finish = harness.finish_of(&task_id, &daemon).await;
+    assert!(finish.success, "{finish:?}\n{}", daemon.log());
+    assert!(holds(&harness.atlassian.snapshot(), &user, &workspace));
+    let stopped = daemon.wait().await;
+    assert_eq!(stopped.code, Some(0), "{}", stopped.log);
+    assert_eq!(harness.atlassian.stats().requests(ROLE_ASSIGN), 1);
 }

@@ -10,6 +10,8 @@ mod binary;
 mod c1z_contents;
 #[path = "support/expected.rs"]
 mod expected;
+#[path = "support/grants.rs"]
+mod grants;
 #[path = "support/service.rs"]
 mod service;
 
@@ -23,46 +25,11 @@ use c1_proto::c1::connector::v2::{
 use c1_proto::c1::connectorapi::baton::v1::task::{ActionInvokeTask, GrantTask, TaskType};
 use c1_proto::prost_types::value::Kind;
 use c1_proto::prost_types::{Any, Struct, Value};
+use grants::{PROVISIONING, grant_task, holds, workspace_and_user};
 use prost::Name;
 use service::{Daemon, HOST_ID, Harness, WAIT};
-use sim::atlassian::{Fault, MembershipStatus, Org, Principal, valid_roles};
+use sim::atlassian::{Fault, MembershipStatus};
 use sim::controlplane::{ControlPlaneConfig, FinishRecord, Method, Times, tasks};
-
-/// A role every Jira workspace offers that needs no licence seat.
-const ROLE: &str = "atlassian/user-access-admin";
-
-const PROVISIONING: (&str, &str) = ("BATON_PROVISIONING", "true");
-
-/// A workspace offering [`ROLE`] and an active directory user not holding it there.
-fn workspace_and_user(org: &Org) -> (String, String) {
-    let workspace = org
-        .workspaces
-        .iter()
-        .find(|w| valid_roles(&w.product).contains(&ROLE))
-        .expect("a Jira workspace");
-    let user = org
-        .users
-        .iter()
-        .filter(|u| u.is_active() && u.directory_id.is_some())
-        .find(|u| !holds(org, &u.account_id, &workspace.id))
-        .expect("a user without the role");
-    (workspace.id.clone(), user.account_id.clone())
-}
-
-/// Whether the user holds [`ROLE`] directly on the workspace.
-fn holds(org: &Org, account_id: &str, workspace: &str) -> bool {
-    org.roles_of(&Principal::User(account_id.to_owned()))
-        .any(|row| row.resource_id == workspace && row.role == ROLE)
-}
-
-/// A grant task of [`ROLE`] on `workspace` to `user`.
-fn grant_task(workspace: &str, user: &str) -> c1_proto::c1::connectorapi::baton::v1::Task {
-    let entitlement = tasks::entitlement(
-        tasks::resource("workspace", workspace),
-        &format!("role:{ROLE}"),
-    );
-    tasks::grant(entitlement, tasks::resource("user", user))
-}
 
 fn type_url_of(response: &Option<Any>) -> &str {
     response.as_ref().map_or("", |any| any.type_url.as_str())

@@ -149,13 +149,23 @@ impl Daemon {
 
     /// Sends SIGTERM and waits for it to exit.
     pub async fn terminate(self) -> Stopped {
+        self.send_sigterm();
+        self.wait().await
+    }
+
+    /// Sends SIGTERM and returns at once (the daemon drains, then exits).
+    pub fn send_sigterm(&self) {
+        self.send_signal("TERM");
+    }
+
+    /// Sends the signal `name` (`TERM`, `KILL`...) and returns at once.
+    pub fn send_signal(&self, name: &str) {
         let pid = self.child.id().expect("still running").to_string();
         let kill = std::process::Command::new("kill")
-            .args(["-TERM", &pid])
+            .args([&format!("-{name}"), &pid])
             .status()
             .unwrap();
         assert!(kill.success());
-        self.wait().await
     }
 
     /// Waits for it to exit on its own.

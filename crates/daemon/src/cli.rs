@@ -26,8 +26,9 @@ use crate::config::flag_and_variable;
         workspaces, roles, API tokens and, with Teams settings, teams) and writes a .c1z \
         file, as `sync` does; with ConductorOne credentials (--client-id and \
         --client-secret) or --sync-interval it runs as a service instead, as `serve` does. \
-        Every option can also be set through the environment variable shown next to it; a \
-        flag wins over its variable.",
+        Every option can also be set through the environment variable shown next to it, or \
+        in a YAML configuration file (--config-file) whose keys are the option names; a \
+        flag wins over its variable, which wins over the file.",
     args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
@@ -35,6 +36,9 @@ pub struct Cli {
     /// ConductorOne credentials or a sync interval are given.
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// YAML file of settings, keys named as the long options (organization-id: ..., provisioning: true, sync-resource-types: [user, group]); variables and flags win over it. Prefer the *-file options for secrets
+    #[arg(long, env = "BATON_CONFIG_FILE", value_name = "PATH", global = true)]
+    pub config_file: Option<PathBuf>,
     /// Options of the sync run when no subcommand is given.
     #[command(flatten)]
     pub sync: SyncArgs,
@@ -50,6 +54,9 @@ pub struct Cli {
     /// The service's health and metrics server.
     #[command(flatten)]
     pub health: HealthArgs,
+    /// Leader election among the service's replicas.
+    #[command(flatten)]
+    pub leader: LeaderArgs,
 }
 
 /// The subcommands.
@@ -84,6 +91,9 @@ pub struct SyncArgs {
     /// Log output.
     #[command(flatten)]
     pub logging: LogArgs,
+    /// Traces.
+    #[command(flatten)]
+    pub telemetry: TelemetryArgs,
 }
 
 /// Options of `serve` (and of the command without a subcommand in service mode).
@@ -101,6 +111,9 @@ pub struct ServeArgs {
     /// The health and metrics server.
     #[command(flatten)]
     pub health: HealthArgs,
+    /// Leader election among replicas.
+    #[command(flatten)]
+    pub leader: LeaderArgs,
     /// What scheduled syncs cover; the resource type filter also applies to ConductorOne's
     /// syncs that name no types.
     #[command(flatten)]
@@ -111,6 +124,9 @@ pub struct ServeArgs {
     /// Log output.
     #[command(flatten)]
     pub logging: LogArgs,
+    /// Traces.
+    #[command(flatten)]
+    pub telemetry: TelemetryArgs,
 }
 
 /// Options of `check`.
@@ -194,7 +210,7 @@ pub struct ConnectorArgs {
     /// Organization API key (created without scopes) for the Atlassian admin API [required, secret]
     #[arg(long, env = "BATON_ACCESS_TOKEN", value_name = "TOKEN", hide_env_values = true, value_parser = secret)]
     pub access_token: Option<Secret>,
-    /// File holding the organization API key (e.g. a mounted Kubernetes Secret), read at start-up; instead of --access-token
+    /// File holding the organization API key (e.g. a mounted Kubernetes Secret), instead of --access-token; the service reloads it when it changes (no restart for a rotated key)
     #[arg(long, env = "BATON_ACCESS_TOKEN_FILE", value_name = "PATH")]
     pub access_token_file: Option<PathBuf>,
     /// ID of the Atlassian organization to sync [required]
@@ -203,7 +219,7 @@ pub struct ConnectorArgs {
     /// SCIM directory token, for account creation [secret]
     #[arg(long, env = "BATON_SCIM_TOKEN", value_name = "TOKEN", hide_env_values = true, value_parser = secret)]
     pub scim_token: Option<Secret>,
-    /// File holding the SCIM directory token, read at start-up; instead of --scim-token
+    /// File holding the SCIM directory token, instead of --scim-token; the service reloads it when it changes
     #[arg(long, env = "BATON_SCIM_TOKEN_FILE", value_name = "PATH")]
     pub scim_token_file: Option<PathBuf>,
     /// SCIM base URL given with the SCIM token (https://api.atlassian.com/scim/directory/<directory id>)
@@ -218,7 +234,7 @@ pub struct ConnectorArgs {
     /// Teams: API token of that account [secret]
     #[arg(long, env = "BATON_TEAMS_API_TOKEN", value_name = "TOKEN", hide_env_values = true, value_parser = secret)]
     pub teams_api_token: Option<Secret>,
-    /// File holding the Teams API token, read at start-up; instead of --teams-api-token
+    /// File holding the Teams API token, instead of --teams-api-token; the service reloads it when it changes
     #[arg(long, env = "BATON_TEAMS_API_TOKEN_FILE", value_name = "PATH")]
     pub teams_api_token_file: Option<PathBuf>,
     /// Teams: the site (cloud) ID whose site-scoped teams are synced besides organization-wide ones
@@ -339,6 +355,39 @@ pub struct HealthArgs {
     pub health_check_timeout: String,
 }
 
+/// Leader election on a Kubernetes Lease, so that of several replicas only one works.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Leader election")]
+pub struct LeaderArgs {
+    /// Several replicas, one leader: only the replica holding the Lease polls ConductorOne and runs scheduled syncs, the others stand by to take over. Needs the Kubernetes API (in-cluster service account or KUBECONFIG); the holder is named by POD_NAME [default: the hostname], the Lease's namespace by POD_NAMESPACE [default: the service account's or kubeconfig's namespace]
+    #[arg(long, env = "BATON_LEADER_ELECTION", action = ArgAction::SetTrue, value_parser = Switch)]
+    pub leader_election: bool,
+    /// Name of the coordination.k8s.io Lease the replicas share
+    #[arg(
+        long,
+        env = "BATON_LEADER_ELECTION_LEASE_NAME",
+        value_name = "NAME",
+        default_value = "baton-atlassian"
+    )]
+    pub leader_election_lease_name: String,
+    /// How long the Lease stays the leader's after its last renewal; a standby takes over when it runs out (whole seconds, e.g. 15s)
+    #[arg(
+        long,
+        env = "BATON_LEADER_ELECTION_LEASE_DURATION",
+        value_name = "DURATION",
+        default_value = "15s"
+    )]
+    pub leader_election_lease_duration: String,
+    /// How long before the Lease runs out the leader renews it, and the clock skew tolerated between replicas (whole seconds, less than the lease duration)
+    #[arg(
+        long,
+        env = "BATON_LEADER_ELECTION_RENEW_GRACE",
+        value_name = "DURATION",
+        default_value = "5s"
+    )]
+    pub leader_election_renew_grace: String,
+}
+
 /// Options of `health-check`.
 #[derive(Debug, Args)]
 pub struct HealthCheckArgs {
@@ -424,6 +473,15 @@ pub struct LogArgs {
     pub log_format: String,
 }
 
+/// OpenTelemetry traces of the sync and the service.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Logging")]
+pub struct TelemetryArgs {
+    /// OTLP gRPC endpoint that receives traces, e.g. http://otel-collector:4317 [default: off]
+    #[arg(long, env = "BATON_OTLP_ENDPOINT", value_name = "URL")]
+    pub otlp_endpoint: Option<String>,
+}
+
 /// Wraps a secret value as soon as it is read, so no `Debug` output shows it.
 fn secret(value: &str) -> Result<Secret, std::convert::Infallible> {
     Ok(Secret::new(value))
@@ -486,11 +544,12 @@ mod tests {
                 checked += 1;
             }
         }
-        // Sync: 4 scope + 13 connector + 2 logging + file = 20; service: 7 ConductorOne +
-        // 6 tasks + 5 schedule + 4 health = 22. The top level has both, `sync` the first,
-        // `serve` the service's and sync's but the file, `check` 7 + 1 + 13 + 2,
-        // `capabilities` 13 + 2, `health-check` 2.
-        assert_eq!(checked, (20 + 22) + 20 + (22 + 19) + 23 + 15 + 2);
+        // Sync: 4 scope + 13 connector + 2 logging + 1 telemetry + file = 21; service: 7
+        // ConductorOne + 6 tasks + 5 schedule + 4 health + 4 leader election = 26. The top
+        // level has both, `sync` the first, `serve` the service's and sync's but the file,
+        // `check` 7 + 1 + 13 + 2, `capabilities` 13 + 2, `health-check` 2; the global
+        // --config-file once, at the top level.
+        assert_eq!(checked, (21 + 26 + 1) + 21 + (26 + 20) + 23 + 15 + 2);
     }
 
     #[test]

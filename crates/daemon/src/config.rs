@@ -1,6 +1,9 @@
 //! Checks the command line's values and turns them into typed settings: the connector's
-//! [`ConnectorConfig`], the sync's [`SyncOptions`] and the [`LogSettings`]; the service's
-//! settings are in [`service`], durations and jitter in [`duration`].
+//! [`ConnectorConfig`], the sync's [`SyncOptions`], the [`LogSettings`] and the
+//! [`TraceSettings`]; the service's
+//! settings are in [`service`], durations and jitter in [`duration`]. The configuration
+//! file below the variables is read in [`file`]; secrets read from files are reloaded while
+//! the service runs by [`secret_files`].
 //!
 //! Every problem is a [`ConfigError`] naming the flag and its environment variable, e.g.
 //! `missing --organization-id (BATON_ORGANIZATION_ID): the Atlassian organization to sync`.
@@ -15,10 +18,15 @@ use c1_proto::c1::connector::v2::ResourceId;
 use connector::{ConnectorConfig, ResourceKind, SyncOptions, TeamsConfig};
 use url::Url;
 
-use crate::cli::{ConnectorArgs, LogArgs, ScopeArgs, SyncArgs};
+use crate::cli::{ConnectorArgs, LogArgs, ScopeArgs, SyncArgs, TelemetryArgs};
 
 pub mod duration;
+pub mod file;
 pub mod health;
+pub mod leader;
+#[cfg(test)]
+mod props;
+pub mod secret_files;
 pub mod service;
 
 /// Highest accepted `--max-concurrency`.
@@ -156,6 +164,43 @@ impl LogSettings {
         Ok(Self {
             filter: level,
             format,
+        })
+    }
+}
+
+/// Where traces go.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TraceSettings {
+    /// The OTLP gRPC endpoint (`http(s)://host:port`); `None`: traces are not exported
+    /// (log lines still carry trace ids).
+    pub otlp_endpoint: Option<Url>,
+}
+
+impl TraceSettings {
+    /// Checks `--otlp-endpoint`: an http(s) URL naming a host and at most a port, without
+    /// credentials, path, query or fragment (a gRPC endpoint has none).
+    pub fn from_args(args: &TelemetryArgs) -> Result<Self, ConfigError> {
+        const FLAG: &str = "otlp-endpoint";
+        // A value with user info is not repeated: it may hold a password.
+        if text(&args.otlp_endpoint).is_some_and(|value| value.contains('@')) {
+            return Err(ConfigError::invalid(
+                FLAG,
+                "credentials in the URL are not supported",
+            ));
+        }
+        let Some(endpoint) = url(&args.otlp_endpoint, FLAG)? else {
+            return Ok(Self::default());
+        };
+        if endpoint.path() != "/" || endpoint.query().is_some() || endpoint.fragment().is_some() {
+            return Err(ConfigError::invalid(
+                FLAG,
+                format!(
+                    "expected http(s)://host:port without a path, query or fragment, got '{endpoint}'"
+                ),
+            ));
+        }
+        Ok(Self {
+            otlp_endpoint: Some(endpoint),
         })
     }
 }
@@ -768,6 +813,65 @@ mod tests {
             error.to_string(),
             "invalid --log-format (BATON_LOG_FORMAT): expected json or console, got 'xml'"
         );
+    }
+
+    #[test]
+    fn otlp_endpoint_is_an_http_url_of_a_host_and_port() {
+        let traces = |value: &str| {
+            TraceSettings::from_args(&TelemetryArgs {
+                otlp_endpoint: Some(value.to_owned()),
+            })
+        };
+        let unset = TraceSettings::from_args(&TelemetryArgs {
+            otlp_endpoint: None,
+        });
+        assert_eq!(unset.unwrap(), TraceSettings::default());
+        assert_eq!(traces(" \n").unwrap().otlp_endpoint, None);
+        for (given, used) in [
+            ("http://otel-collector:4317", "http://otel-collector:4317/"),
+            (
+                " https://collector.example.com/\n",
+                "https://collector.example.com/",
+            ),
+            ("http://127.0.0.1:4317", "http://127.0.0.1:4317/"),
+        ] {
+            let endpoint = traces(given).unwrap().otlp_endpoint.unwrap();
+            assert_eq!(endpoint.as_str(), used, "{given:?}");
+        }
+        let cases = [
+            (
+                "localhost:4317",
+                "expected an http(s) URL, got 'localhost:4317'",
+            ),
+            ("otel-collector", "'otel-collector' is not a URL"),
+            ("grpc://c:4317", "expected an http(s) URL"),
+            ("http://c:99999", "'http://c:99999' is not a URL"),
+            (
+                "http://c:4317/v1/traces",
+                "without a path, query or fragment",
+            ),
+            ("http://c:4317/?x=1", "without a path, query or fragment"),
+            ("http://c:4317#f", "without a path, query or fragment"),
+        ];
+        for (given, expected) in cases {
+            let error = traces(given).unwrap_err();
+            assert_eq!(
+                (error.problem, error.flag),
+                (Problem::Invalid, "otlp-endpoint")
+            );
+            let shown = error.to_string();
+            assert!(
+                shown.starts_with("invalid --otlp-endpoint (BATON_OTLP_ENDPOINT): "),
+                "{shown}"
+            );
+            assert!(shown.contains(expected), "{given:?}: {shown}");
+        }
+        for with_password in ["http://user:s3cret@c:4317", "http://user:s3cret@c:bad"] {
+            assert_eq!(
+                traces(with_password).unwrap_err().to_string(),
+                "invalid --otlp-endpoint (BATON_OTLP_ENDPOINT): credentials in the URL are not supported"
+            );
+        }
     }
 
     #[test]

@@ -46,6 +46,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let outcome = match cli.command {
         None if wants_service(&cli.c1, &cli.schedule) => serve::run(
             &cli.sync.logging,
+            &cli.sync.telemetry,
             ServeSettings::from_parts(
                 &cli.c1,
                 &cli.tasks,
@@ -53,11 +54,16 @@ pub fn run(cli: Cli) -> ExitCode {
                 &cli.sync.scope,
                 &cli.sync.connector,
                 &cli.health,
+                &cli.leader,
             ),
         ),
         None => sync::run(&cli.sync),
         Some(Command::Sync(args)) => sync::run(&args),
-        Some(Command::Serve(args)) => serve::run(&args.logging, ServeSettings::from_args(&args)),
+        Some(Command::Serve(args)) => serve::run(
+            &args.logging,
+            &args.telemetry,
+            ServeSettings::from_args(&args),
+        ),
         Some(Command::Check(args)) => check::run(&args),
         Some(Command::Capabilities(args)) => capabilities::run(&args),
         Some(Command::Inspect(args)) => inspect::run(&args),

@@ -1,6 +1,7 @@
 //! `serve` (and the command without a subcommand when ConductorOne credentials or a sync
 //! interval are set): runs the service until SIGINT or SIGTERM, then exits 0 once running
-//! tasks have ended (or the grace period is over).
+//! tasks have ended (or the grace period is over) and the last traces are sent. Atlassian
+//! secrets read from files are reloaded when the files change ([`secret_files`]).
 
 use std::time::Duration;
 
@@ -10,9 +11,10 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 
 use super::{Failure, connector_failure};
-use crate::cli::LogArgs;
+use crate::cli::{LogArgs, TelemetryArgs};
+use crate::config::secret_files;
 use crate::config::service::ServeSettings;
-use crate::config::{ConfigError, LogSettings};
+use crate::config::{ConfigError, LogSettings, TraceSettings};
 use crate::logging;
 use crate::service;
 
@@ -20,15 +22,25 @@ use crate::service;
 /// has stopped.
 const EXIT_DELAY: Duration = Duration::from_secs(2);
 
-/// Starts logging, then the service with `settings` (checked by the caller; a problem
-/// stops start-up here).
+/// Starts logging and traces, then the service with `settings` (checked by the caller; a
+/// problem stops start-up here).
 pub(super) fn run(
     log: &LogArgs,
+    telemetry: &TelemetryArgs,
     settings: Result<ServeSettings, ConfigError>,
 ) -> Result<(), Failure> {
     let log = LogSettings::from_args(log)?;
+    let traces = TraceSettings::from_args(telemetry)?;
     let settings = settings?;
-    logging::init(&log)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")?;
+    // The OTLP exporter's channel lives on the runtime.
+    let telemetry = {
+        let _entered = runtime.enter();
+        logging::init_with_traces(&log, &traces)?
+    };
     let connector = AtlassianConnector::new(settings.connector.clone())
         .map_err(connector_failure)?
         .with_read_only(settings.tasks.read_only);
@@ -40,15 +52,13 @@ pub(super) fn run(
              (set BATON_PROVISIONING=true to allow them)"
         );
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("could not start the async runtime")?;
     let result = runtime.block_on(async {
         let shutdown = CancellationToken::new();
         listen_for_signals(shutdown.clone())?;
+        secret_files::watch(&settings.secret_files, &connector, shutdown.clone());
         service::run(settings, connector, shutdown).await
     });
+    telemetry.shutdown();
     runtime.shutdown_timeout(EXIT_DELAY);
     result.map_err(Failure::Run)?;
     tracing::info!("stopped");

@@ -10,9 +10,12 @@ use controlplane::{ClientId, ClientSecret, SecretSource, SessionConfig};
 
 use super::duration::{Jitter, parse_duration};
 use super::health::HealthSettings;
+use super::leader::LeaderSettings;
+use super::secret_files::SecretFile;
 use super::{ConfigError, connector_config, flag_and_variable, secret, sync_options, text};
 use crate::cli::{
-    C1Args, CheckArgs, ConnectorArgs, HealthArgs, ScheduleArgs, ScopeArgs, ServeArgs, TaskArgs,
+    C1Args, CheckArgs, ConnectorArgs, HealthArgs, LeaderArgs, ScheduleArgs, ScopeArgs, ServeArgs,
+    TaskArgs,
 };
 
 /// Most ConductorOne tasks that may run at once (the SDK's limit).
@@ -262,8 +265,12 @@ pub struct ServeSettings {
     pub local_scope: SyncOptions,
     /// The connector's settings.
     pub connector: ConnectorConfig,
+    /// The connector's secrets read from files, watched for rotation.
+    pub secret_files: Vec<SecretFile>,
     /// The health and metrics server, when enabled.
     pub health: Option<HealthSettings>,
+    /// Leader election, when enabled: only the leader takes tasks and runs scheduled syncs.
+    pub leader: Option<LeaderSettings>,
 }
 
 impl ServeSettings {
@@ -276,6 +283,7 @@ impl ServeSettings {
             &args.scope,
             &args.connector,
             &args.health,
+            &args.leader,
         )
     }
 
@@ -288,6 +296,7 @@ impl ServeSettings {
         scope: &ScopeArgs,
         connector: &ConnectorArgs,
         health: &HealthArgs,
+        leader: &LeaderArgs,
     ) -> Result<Self, ConfigError> {
         let c1 = C1Settings::from_args(c1)?;
         let tasks = TaskSettings::from_args(tasks)?;
@@ -309,7 +318,9 @@ impl ServeSettings {
             schedule,
             local_scope: sync_options(scope)?,
             connector: connector_config(connector)?,
+            secret_files: SecretFile::all(connector),
             health: HealthSettings::from_args(health)?,
+            leader: LeaderSettings::from_args(leader)?,
         })
     }
 }

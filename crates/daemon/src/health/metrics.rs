@@ -1,5 +1,5 @@
-//! The service's Prometheus metrics. Task code records through [`record_task`] and
-//! scheduled syncs through [`record_sync`]; the
+//! The service's Prometheus metrics. Task code records through [`record_task`],
+//! scheduled syncs through [`record_sync`] and leader election through [`set_leader`]; the
 //! Atlassian client's and the ConductorOne session's counters are read at scrape time by
 //! [`render`].
 //!
@@ -9,7 +9,10 @@
 //! sync tasks, `scheduled` for scheduled local syncs),
 //! `baton_atlassian_requests_total{endpoint,status}`, `baton_atlassian_retries_total`,
 //! `baton_atlassian_rate_limited_total`, `baton_atlassian_rate_limit_waits_total`,
-//! `baton_atlassian_rate_limit_wait_seconds_total`, `baton_c1_token_refreshes_total`.
+//! `baton_atlassian_rate_limit_wait_seconds_total`, `baton_c1_token_refreshes_total`,
+//! `baton_leader` (1 while this replica leads or leader election is off, 0 while it stands by),
+//! `baton_secret_reloads_total{secret}` (secrets reloaded from their rotated files, see
+//! [`record_secret_reload`]).
 
 use std::sync::LazyLock;
 use std::sync::atomic::AtomicU64;
@@ -48,6 +51,24 @@ static TASKS: LazyLock<TaskMetrics> = LazyLock::new(|| TaskMetrics {
     sync_duration: Family::default(),
     last_sync_success: Family::default(),
 });
+
+/// Whether this replica leads (holds the leader Lease, or leader election is off).
+static LEADER: LazyLock<Gauge> = LazyLock::new(Gauge::default);
+
+/// Records whether this replica leads: only the leader takes tasks and runs scheduled syncs.
+pub fn set_leader(leads: bool) {
+    LEADER.set(i64::from(leads));
+}
+
+/// Secrets reloaded from their files, by option (`access-token`, ...).
+static SECRET_RELOADS: LazyLock<Family<OneLabel, Counter>> = LazyLock::new(Family::default);
+
+/// Records that the secret of option `secret` (`access-token`) was reloaded from its file.
+pub fn record_secret_reload(secret: &'static str) {
+    SECRET_RELOADS
+        .get_or_create(&[("secret", secret.to_owned())])
+        .inc();
+}
 
 /// The `outcome` label of a task's result: `success`, `error`, or `no_finish` when no
 /// `FinishTask` was due (hello tasks, syncs ConductorOne cancelled before they started).
@@ -118,6 +139,16 @@ pub fn render(atlassian: &atlassian::Client, session: Option<&Session>) -> Strin
         "baton_last_successful_sync_timestamp_seconds",
         "When the last successful sync ended (Unix seconds), by source (conductorone, scheduled)",
         metrics.last_sync_success.clone(),
+    );
+    registry.register(
+        "baton_leader",
+        "1 while this replica leads (holds the leader Lease, or leader election is off), 0 while it stands by",
+        LEADER.clone(),
+    );
+    registry.register(
+        "baton_secret_reloads",
+        "Secrets reloaded from their rotated files, by option (access-token, scim-token, teams-api-token)",
+        SECRET_RELOADS.clone(),
     );
     registry.register_collector(Box::new(ScrapeTime {
         atlassian: atlassian.metrics(),
@@ -199,5 +230,21 @@ impl Collector for ScrapeTime {
             )?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_leader_gauge_is_rendered() {
+        let client = atlassian::Client::builder("org-1", atlassian::Secret::new("k"))
+            .build()
+            .unwrap();
+        set_leader(true);
+        let text = render(&client, None);
+        assert!(text.contains("# TYPE baton_leader gauge"), "{text}");
+        assert!(text.lines().any(|l| l == "baton_leader 1"), "{text}");
     }
 }

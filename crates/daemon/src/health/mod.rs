@@ -1,8 +1,10 @@
 //! The health and metrics server of the service (`--health-check`), as the Go SDK's plus
 //! `/metrics`: `/live` (and `/healthz`) answer 200 while the process runs; `/ready` (and
 //! `/readyz`) 200 once the service is registered with ConductorOne (at once without
-//! ConductorOne) and until it starts stopping, else 503; `/health` checks the Atlassian
-//! API key with the connector's validation; `/metrics` is Prometheus text. Bodies are JSON
+//! ConductorOne) and until it starts stopping, else 503 (with leader election a standby
+//! replica is ready too: it is healthy and waits to take over; `baton_leader` on
+//! `/metrics` tells the leader); `/health` checks the Atlassian API key with the
+//! connector's validation; `/metrics` is Prometheus text. Bodies are JSON
 //! `{"status", "timestamp" (RFC 3339 UTC), "details"?}`.
 
 pub mod metrics;

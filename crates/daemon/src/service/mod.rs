@@ -4,13 +4,16 @@
 //! the scheduler runs; without `--sync-interval` only the task loop.
 //!
 //! With `--health-check` the [`health`] server runs beside them; the service moves its
-//! [`Readiness`].
+//! [`Readiness`]. With `--leader-election` both work only while this replica holds the
+//! leader Lease ([`leader`]); on shutdown the Lease is released once the running tasks
+//! have ended, so a standby takes over at once.
 //!
 //! Modules: [`tasks`] dispatches a task by type, [`sync_task`] and [`provision_task`] run
 //! them, [`heartbeat`] keeps a sync alive, [`backoff`] spaces retries.
 
 mod backoff;
 mod heartbeat;
+mod leader;
 mod provision_task;
 mod runner;
 mod scheduler;
@@ -29,6 +32,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::health::HealthSettings;
 use crate::config::service::ServeSettings;
 use crate::health::{self, Health, Readiness};
+use leader::Elector;
 use runner::Runner;
 use scheduler::Scheduler;
 use sync_gate::SyncGate;
@@ -63,9 +67,11 @@ pub async fn run(
             "no ConductorOne client id (BATON_CLIENT_ID) is set: running scheduled local syncs only"
         );
         let server = start_health(settings.health, &readiness, &connector, None).await?;
+        let (leadership, elector) = Elector::start(settings.leader);
         if let Some(scheduler) = scheduler {
-            scheduler.run(shutdown).await;
+            scheduler.run(shutdown, leadership).await;
         }
+        elector.release().await;
         stop_health(server);
         return Ok(());
     };
@@ -76,7 +82,8 @@ pub async fn run(
         .await
         .context("could not set up the ConductorOne session")?;
     let server = start_health(settings.health, &readiness, &connector, Some(&session)).await?;
-    let scheduled = scheduler.map(|s| tokio::spawn(s.run(shutdown.clone())));
+    let (leadership, elector) = Elector::start(settings.leader);
+    let scheduled = scheduler.map(|s| tokio::spawn(s.run(shutdown.clone(), leadership.clone())));
     let runner = Runner {
         executor: Arc::new(Executor {
             session,
@@ -91,12 +98,14 @@ pub async fn run(
         poll_floor: settings.tasks.poll_floor,
         readiness,
     };
-    let result = runner.run(shutdown.clone()).await;
+    let result = runner.run(shutdown.clone(), leadership).await;
     // A refused Hello ends the service: the scheduler stops too.
     shutdown.cancel();
     if let Some(scheduled) = scheduled {
         let _ = scheduled.await;
     }
+    // Only now that no work runs any more may a standby take over.
+    elector.release().await;
     stop_health(server);
     result
 }

@@ -3,9 +3,11 @@
 //! (see [`poll_wait`], or the error backoff), takes a free task slot, asks `GetTask`, and
 //! runs the task it gets in its own Tokio task and tracing span (`task_id`, `task_type`),
 //! so polling goes on while slots are free. A task's panic is caught and reported as
-//! `INTERNAL`. On shutdown, polling stops and running tasks get the grace period to end;
-//! those still running then stop and are reported as retryable (`UNAVAILABLE`), so
-//! ConductorOne can hand them out again without waiting for their lease to run out.
+//! `INTERNAL`. Polling happens only while this replica leads (see [`Leadership`]; always
+//! without leader election). On shutdown, or when the replica stops leading, polling stops
+//! and running tasks get the grace period to end; those still running then stop and are
+//! reported as retryable (`UNAVAILABLE`), so ConductorOne can hand them out again without
+//! waiting for their lease to run out.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +16,7 @@ use anyhow::Context as _;
 use c1_proto::c1::connectorapi::baton::v1::Task;
 use c1_proto::c1::connectorapi::baton::v1::task::TaskType;
 use controlplane::{Session, TaskOutcome};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::{JoinError, JoinSet};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::AbortOnDropHandle;
@@ -22,6 +24,7 @@ use tonic::Code;
 use tracing::Instrument as _;
 
 use super::backoff::{hello_delay, poll_error_delay};
+use super::leader::Leadership;
 use super::tasks::{Executor, failed, type_name_of};
 use crate::health::Readiness;
 
@@ -41,28 +44,45 @@ pub struct Runner {
 }
 
 impl Runner {
-    /// Registers with ConductorOne, then polls and runs tasks until `shutdown`. Fails only
-    /// when ConductorOne refuses the bootstrap `Hello`.
-    pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+    /// Registers with ConductorOne (a standby too: it is ready to take over), then, while
+    /// this replica leads, polls and runs tasks, until `shutdown`. Fails only when
+    /// ConductorOne refuses the bootstrap `Hello`.
+    pub async fn run(
+        self,
+        shutdown: CancellationToken,
+        mut leadership: Leadership,
+    ) -> anyhow::Result<()> {
         if !self.bootstrap_hello(&shutdown).await? {
             return Ok(());
         }
         self.readiness.registered();
+        while let Some(term) = leadership.term(&shutdown).await {
+            let reason = self.poll(&term, &shutdown).await;
+            if reason == Stopping::LostLeadership {
+                tracing::info!("not the leader any more: no ConductorOne tasks are taken");
+            }
+        }
+        Ok(())
+    }
+
+    /// Polls and runs tasks until `term` ends (at `shutdown`, or when this replica stops
+    /// leading), then drains the running tasks; returns why it stopped.
+    async fn poll(&self, term: &CancellationToken, shutdown: &CancellationToken) -> Stopping {
         let session = &self.executor.session;
         let slots = Arc::new(Semaphore::new(self.concurrency));
         let mut running = JoinSet::new();
-        // Cancelled when the grace period ends: tasks still running then report themselves.
-        let abandon = CancellationToken::new();
+        // Set when the grace period ends: tasks still running then report themselves.
+        let (abandon, _) = watch::channel(None);
         let mut wait = Duration::ZERO;
         let mut failures = 0;
         loop {
             while running.try_join_next().is_some() {}
             let slot = tokio::select! {
-                () = shutdown.cancelled() => break,
+                () = term.cancelled() => break,
                 slot = free_slot(&slots, wait) => slot,
             };
             let polled = tokio::select! {
-                () = shutdown.cancelled() => break,
+                () = term.cancelled() => break,
                 polled = session.get_task() => polled,
             };
             match polled {
@@ -71,7 +91,7 @@ impl Runner {
                     wait = poll_wait(next.task.is_some(), next.next_poll, self.poll_floor);
                     if let Some(task) = next.task {
                         let executor = self.executor.clone();
-                        running.spawn(run_task(executor, task, slot, abandon.clone()));
+                        running.spawn(run_task(executor, task, slot, abandon.subscribe()));
                     }
                 }
                 Err(error) => {
@@ -81,8 +101,13 @@ impl Runner {
                 }
             }
         }
-        self.drain(running, &abandon).await;
-        Ok(())
+        let reason = if shutdown.is_cancelled() {
+            Stopping::Shutdown
+        } else {
+            Stopping::LostLeadership
+        };
+        self.drain(running, &abandon, reason).await;
+        reason
     }
 
     /// Sends `Hello` until it is accepted: `Ok(true)`; `Ok(false)` if shut down first; an
@@ -117,9 +142,14 @@ impl Runner {
         }
     }
 
-    /// Lets running tasks end within the grace period; the rest stop and report themselves
-    /// to ConductorOne as retryable, so it can hand them out again at once.
-    async fn drain(&self, mut running: JoinSet<()>, abandon: &CancellationToken) {
+    /// Lets running tasks end within the grace period; the rest stop for `reason` and
+    /// report themselves to ConductorOne as retryable, so it can hand them out again at once.
+    async fn drain(
+        &self,
+        mut running: JoinSet<()>,
+        abandon: &watch::Sender<Option<Stopping>>,
+        reason: Stopping,
+    ) {
         while running.try_join_next().is_some() {}
         if running.is_empty() {
             return;
@@ -127,6 +157,7 @@ impl Runner {
         tracing::info!(
             tasks = running.len(),
             grace = ?self.shutdown_grace,
+            ?reason,
             "stopping: waiting for running tasks"
         );
         let all_done = async { while running.join_next().await.is_some() {} };
@@ -138,7 +169,7 @@ impl Runner {
                 tasks = running.len(),
                 "tasks still running after the grace period stop and are reported as retryable"
             );
-            abandon.cancel();
+            abandon.send_replace(Some(reason));
             let reported = async { while running.join_next().await.is_some() {} };
             if tokio::time::timeout(ABANDON_REPORT_TIMEOUT, reported)
                 .await
@@ -180,13 +211,14 @@ async fn free_slot(slots: &Arc<Semaphore>, wait: Duration) -> OwnedSemaphorePerm
 const ABANDON_REPORT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Runs one task in its own span and Tokio task, then sends its `FinishTask` (if due);
-/// the slot is free again when this returns. When `abandon` is cancelled first (the
-/// shutdown grace period ran out), the work stops and the task is reported as retryable.
+/// the slot is free again when this returns. When `abandon` gives a reason first (the
+/// grace period after a shutdown or a lost leadership ran out), the work stops and the
+/// task is reported as retryable.
 async fn run_task(
     executor: Arc<Executor>,
     task: Task,
     _slot: OwnedSemaphorePermit,
-    abandon: CancellationToken,
+    mut abandon: watch::Receiver<Option<Stopping>>,
 ) {
     let task_id = task.id.clone();
     // A hello task is acknowledged by a Hello, never by FinishTask.
@@ -203,9 +235,9 @@ async fn run_task(
         let mut handle = AbortOnDropHandle::new(tokio::spawn(work));
         let outcome = tokio::select! {
             joined = &mut handle => settle(joined),
-            () = abandon.cancelled() => {
+            reason = abandoned(&mut abandon) => {
                 handle.abort();
-                finishes.then(stopped_by_shutdown)
+                finishes.then(|| reason.outcome())
             }
         };
         match outcome {
@@ -240,13 +272,38 @@ fn settle(joined: Result<Option<TaskOutcome>, JoinError>) -> Option<TaskOutcome>
     }
 }
 
-/// The outcome of a task stopped because the daemon shuts down: `UNAVAILABLE`, retryable.
-fn stopped_by_shutdown() -> TaskOutcome {
-    failed(
-        Code::Unavailable,
-        "the connector shut down before the task ended; it can run again",
-        false,
-    )
+/// Why running tasks are stopped before they end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stopping {
+    /// SIGINT or SIGTERM.
+    Shutdown,
+    /// Another replica holds the leader Lease now.
+    LostLeadership,
+}
+
+impl Stopping {
+    /// The outcome of a task stopped for this reason: `UNAVAILABLE`, retryable.
+    fn outcome(self) -> TaskOutcome {
+        let message = match self {
+            Stopping::Shutdown => "the connector shut down before the task ended; it can run again",
+            Stopping::LostLeadership => {
+                "this replica lost the leader Lease before the task ended; it can run again"
+            }
+        };
+        failed(Code::Unavailable, message, false)
+    }
+}
+
+/// The reason `abandon` gives; never returns if it gives none.
+async fn abandoned(abandon: &mut watch::Receiver<Option<Stopping>>) -> Stopping {
+    let reason = abandon
+        .wait_for(Option::is_some)
+        .await
+        .map(|reason| *reason);
+    match reason {
+        Ok(Some(reason)) => reason,
+        _ => std::future::pending().await,
+    }
 }
 
 /// Sends `FinishTask`; a failure is logged (ConductorOne hands the task out again when
@@ -326,6 +383,37 @@ mod tests {
         .await;
         assert_eq!(settle(joined), Some(outcome));
         assert_eq!(settle(tokio::spawn(async { None }).await), None);
+    }
+
+    #[test]
+    fn tasks_stopped_early_are_unavailable_and_retryable_saying_why() {
+        assert_eq!(
+            error_parts(&Stopping::Shutdown.outcome()),
+            (
+                14,
+                "the connector shut down before the task ended; it can run again",
+                false
+            )
+        );
+        assert_eq!(
+            error_parts(&Stopping::LostLeadership.outcome()),
+            (
+                14,
+                "this replica lost the leader Lease before the task ended; it can run again",
+                false
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn a_task_waits_for_the_reason_it_is_abandoned() {
+        let (abandon, _) = watch::channel(None);
+        let mut receiver = abandon.subscribe();
+        let waiting = tokio::spawn(async move { abandoned(&mut receiver).await });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!waiting.is_finished());
+        abandon.send_replace(Some(Stopping::LostLeadership));
+        assert_eq!(waiting.await.unwrap(), Stopping::LostLeadership);
     }
 
     #[tokio::test]

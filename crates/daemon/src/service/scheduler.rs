@@ -2,8 +2,10 @@
 //! the jitter either way, never sooner than `--min-sync-interval` after the previous one
 //! ended), each written to `--snapshot-dir/sync-<UTC timestamp>.c1z`; only the
 //! `--snapshot-retention` newest snapshots are kept. A sync that comes due while a
-//! ConductorOne sync runs is skipped. A shutdown stops a running scheduled sync at once
-//! (no snapshot is written).
+//! ConductorOne sync runs is skipped. Syncs run only while this replica leads (see
+//! [`Leadership`]; always without leader election): one that came due on a standby runs
+//! when it takes over. A shutdown, or losing the leadership, stops a running scheduled
+//! sync at once (no snapshot is written).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,6 +17,7 @@ use connector::{AtlassianConnector, SyncOptions};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::leader::Leadership;
 use super::sync_gate::SyncGate;
 use crate::config::service::ScheduleSettings;
 use crate::health::metrics;
@@ -37,8 +40,8 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
-    /// Runs until `shutdown`.
-    pub async fn run(self, shutdown: CancellationToken) {
+    /// Runs while this replica leads, until `shutdown`.
+    pub async fn run(self, shutdown: CancellationToken, mut leadership: Leadership) {
         let settings = &self.settings;
         tracing::info!(
             interval = ?settings.interval,
@@ -48,9 +51,18 @@ impl Scheduler {
             "scheduled syncs: the first one now"
         );
         let mut due = Instant::now();
+        while let Some(term) = leadership.term(&shutdown).await {
+            due = self.run_term(&term, due).await;
+        }
+    }
+
+    /// Runs the syncs, the first when `due`, until `term` ends (shutdown or lost
+    /// leadership); returns when the next is due.
+    async fn run_term(&self, term: &CancellationToken, mut due: Instant) -> Instant {
+        let settings = &self.settings;
         loop {
             tokio::select! {
-                () = shutdown.cancelled() => return,
+                () = term.cancelled() => return due,
                 () = tokio::time::sleep_until(due) => {}
             }
             let started = Instant::now();
@@ -60,9 +72,9 @@ impl Scheduler {
                 }
                 Ok(_turn) => {
                     let outcome = tokio::select! {
-                        () = shutdown.cancelled() => {
+                        () = term.cancelled() => {
                             tracing::info!("scheduled sync interrupted; no snapshot written");
-                            return;
+                            return due;
                         }
                         outcome = self.sync_once() => outcome,
                     };

@@ -18,6 +18,7 @@ use c1_proto::c1::connectorapi::baton::v1::task::SyncFullTask;
 use connector::{ResourceKind, SyncOptions};
 use controlplane::TaskOutcome;
 use tonic::Code;
+use tracing::Instrument as _;
 
 use super::heartbeat::{self, StopReason};
 use super::tasks::{Executor, failed, malformed};
@@ -49,7 +50,10 @@ pub async fn run(executor: &Executor, task_id: &str, task: SyncFullTask) -> Opti
 }
 
 /// The sync options a task asks for; the local resource types apply when it names none.
-fn options_of(task: &SyncFullTask, local_types: &[String]) -> Result<SyncOptions, String> {
+pub(super) fn options_of(
+    task: &SyncFullTask,
+    local_types: &[String],
+) -> Result<SyncOptions, String> {
     let resource_type_ids = if task.sync_resource_type_ids.is_empty() {
         local_types.to_vec()
     } else {
@@ -92,7 +96,7 @@ fn known_type(id: &str) -> Result<(), String> {
     ))
 }
 
-/// Waits for the gate, syncs into a temporary `.c1z`, uploads it.
+/// Waits for the gate, syncs into a temporary `.c1z`, uploads it (in a `c1.upload` span).
 async fn sync_and_upload(executor: &Executor, task_id: &str, options: &SyncOptions) -> TaskOutcome {
     let directory = match tempfile::Builder::new()
         .prefix("baton-atlassian-sync-")
@@ -111,7 +115,8 @@ async fn sync_and_upload(executor: &Executor, task_id: &str, options: &SyncOptio
     if let Err(outcome) = sync(executor, &file, options).await {
         return outcome;
     }
-    match executor.session.upload_asset(task_id, &file).await {
+    let upload = executor.session.upload_asset(task_id, &file);
+    match upload.instrument(tracing::info_span!("c1.upload")).await {
         Ok(()) => TaskOutcome::Success {
             response: None,
             annotations: Vec::new(),

@@ -172,6 +172,9 @@ pub fn error_parts(outcome: &TaskOutcome) -> (i32, &str, bool) {
 }
 
 #[cfg(test)]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use c1_proto::c1::connectorapi::baton::v1::task::{EventFeedTask, GrantTask};
 
