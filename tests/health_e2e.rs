@@ -159,6 +159,10 @@ async fn readiness_follows_the_hello_and_metrics_count_tasks() {
         after.contains(r#"baton_atlassian_requests_total{endpoint="#),
         "{after}"
     );
+    for kind in ["resources", "entitlements", "grants"] {
+        let synced = format!(r#"baton_synced_objects_total{{kind="{kind}"}}"#);
+        assert!(sample(&after, &synced) > 0.0, "{synced}\n{after}");
+    }
 
     let stopped = daemon.terminate().await;
     assert_eq!(stopped.code, Some(0), "{}", stopped.log);

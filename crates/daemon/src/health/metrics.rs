@@ -12,13 +12,15 @@
 //! `baton_atlassian_rate_limit_wait_seconds_total`, `baton_c1_token_refreshes_total`,
 //! `baton_leader` (1 while this replica leads or leader election is off, 0 while it stands by),
 //! `baton_secret_reloads_total{secret}` (secrets reloaded from their rotated files, see
-//! [`record_secret_reload`]).
+//! [`record_secret_reload`]), `baton_synced_objects_total{kind}` (objects written by
+//! successful syncs, `kind`: `resources`, `entitlements`, `grants`; see [`record_synced`]).
 
 use std::sync::LazyLock;
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use atlassian::MetricsSnapshot;
+use connector::SyncReport;
 use controlplane::{Session, TaskOutcome};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
@@ -68,6 +70,23 @@ pub fn record_secret_reload(secret: &'static str) {
     SECRET_RELOADS
         .get_or_create(&[("secret", secret.to_owned())])
         .inc();
+}
+
+/// Objects written by successful syncs, by kind.
+static SYNCED: LazyLock<Family<OneLabel, Counter>> = LazyLock::new(Family::default);
+
+/// Records what a successful sync wrote (its `report`).
+pub fn record_synced(report: &SyncReport) {
+    let total = report.total();
+    for (kind, count) in [
+        ("resources", total.resources),
+        ("entitlements", total.entitlements),
+        ("grants", total.grants),
+    ] {
+        SYNCED
+            .get_or_create(&[("kind", kind.to_owned())])
+            .inc_by(count);
+    }
 }
 
 /// The `outcome` label of a task's result: `success`, `error`, or `no_finish` when no
@@ -149,6 +168,11 @@ pub fn render(atlassian: &atlassian::Client, session: Option<&Session>) -> Strin
         "baton_secret_reloads",
         "Secrets reloaded from their rotated files, by option (access-token, scim-token, teams-api-token)",
         SECRET_RELOADS.clone(),
+    );
+    registry.register(
+        "baton_synced_objects",
+        "Objects written by successful syncs, by kind (resources, entitlements, grants)",
+        SYNCED.clone(),
     );
     registry.register_collector(Box::new(ScrapeTime {
         atlassian: atlassian.metrics(),

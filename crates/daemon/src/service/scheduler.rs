@@ -104,10 +104,12 @@ impl Scheduler {
     async fn sync_once(&self) -> anyhow::Result<PathBuf> {
         let directory = &self.settings.snapshot_dir;
         let path = directory.join(snapshot_name(Utc::now()));
-        self.connector
+        let (report, _) = self
+            .connector
             .sync_to_c1z(&path, &self.options)
             .await
             .context("the sync failed")?;
+        metrics::record_synced(&report);
         for removed in prune(directory, self.settings.retention)? {
             tracing::info!(snapshot = %removed.display(), "old snapshot deleted");
         }

@@ -22,6 +22,7 @@ use tracing::Instrument as _;
 
 use super::heartbeat::{self, StopReason};
 use super::tasks::{Executor, failed, malformed};
+use crate::health::metrics;
 
 /// Runs a sync task; `None` when it must end without `FinishTask`.
 pub async fn run(executor: &Executor, task_id: &str, task: SyncFullTask) -> Option<TaskOutcome> {
@@ -138,6 +139,7 @@ async fn sync(executor: &Executor, file: &Path, options: &SyncOptions) -> Result
     tracing::info!(?options, "sync started");
     match executor.connector.sync_to_c1z(file, options).await {
         Ok((report, summary)) => {
+            metrics::record_synced(&report);
             let total = report.total();
             tracing::info!(
                 sync_id = %summary.sync_id,
