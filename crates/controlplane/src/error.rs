@@ -38,7 +38,7 @@ pub enum Error {
     },
     /// The token endpoint refused the client credentials (HTTP 400, 401 or 403).
     #[error(
-        "ConductorOne refused the client credentials (HTTP {status}{detail}); check the client id and secret"
+        "ConductorOne refused the client credentials (HTTP {status}{detail}); check the client id and secret, and that this host's clock is right"
     )]
     TokenRefused {
         /// The HTTP status.

@@ -9,9 +9,11 @@
 //! have ended, so a standby takes over at once.
 //!
 //! Modules: [`tasks`] dispatches a task by type, [`sync_task`] and [`provision_task`] run
-//! them, [`heartbeat`] keeps a sync alive, [`backoff`] spaces retries.
+//! them, [`heartbeat`] keeps a sync alive, [`backoff`] spaces retries, [`deliveries`] keeps
+//! a task handed out twice from running twice.
 
 mod backoff;
+mod deliveries;
 mod heartbeat;
 mod leader;
 mod provision_task;

@@ -7,7 +7,8 @@
 //! without leader election). On shutdown, or when the replica stops leading, polling stops
 //! and running tasks get the grace period to end; those still running then stop and are
 //! reported as retryable (`UNAVAILABLE`), so ConductorOne can hand them out again without
-//! waiting for their lease to run out.
+//! waiting for their lease to run out. A task handed out again while it runs, or after it
+//! ended for good, is not run twice (see [`Deliveries`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +25,7 @@ use tonic::Code;
 use tracing::Instrument as _;
 
 use super::backoff::{hello_delay, poll_error_delay};
+use super::deliveries::{Admission, Deliveries, Running};
 use super::leader::Leadership;
 use super::tasks::{Executor, failed, type_name_of};
 use crate::health::Readiness;
@@ -56,8 +58,9 @@ impl Runner {
             return Ok(());
         }
         self.readiness.registered();
+        let deliveries = Arc::new(Deliveries::default());
         while let Some(term) = leadership.term(&shutdown).await {
-            let reason = self.poll(&term, &shutdown).await;
+            let reason = self.poll(&term, &shutdown, &deliveries).await;
             if reason == Stopping::LostLeadership {
                 tracing::info!("not the leader any more: no ConductorOne tasks are taken");
             }
@@ -67,7 +70,12 @@ impl Runner {
 
     /// Polls and runs tasks until `term` ends (at `shutdown`, or when this replica stops
     /// leading), then drains the running tasks; returns why it stopped.
-    async fn poll(&self, term: &CancellationToken, shutdown: &CancellationToken) -> Stopping {
+    async fn poll(
+        &self,
+        term: &CancellationToken,
+        shutdown: &CancellationToken,
+        deliveries: &Arc<Deliveries>,
+    ) -> Stopping {
         let session = &self.executor.session;
         let slots = Arc::new(Semaphore::new(self.concurrency));
         let mut running = JoinSet::new();
@@ -90,8 +98,7 @@ impl Runner {
                     failures = 0;
                     wait = poll_wait(next.task.is_some(), next.next_poll, self.poll_floor);
                     if let Some(task) = next.task {
-                        let executor = self.executor.clone();
-                        running.spawn(run_task(executor, task, slot, abandon.subscribe()));
+                        self.start(task, slot, deliveries, &mut running, &abandon);
                     }
                 }
                 Err(error) => {
@@ -108,6 +115,32 @@ impl Runner {
         };
         self.drain(running, &abandon, reason).await;
         reason
+    }
+
+    /// Runs a task just handed out in `running`, answers it again if it ended for good, or
+    /// leaves it to the run under way.
+    fn start(
+        &self,
+        task: Task,
+        slot: OwnedSemaphorePermit,
+        deliveries: &Arc<Deliveries>,
+        running: &mut JoinSet<()>,
+        abandon: &watch::Sender<Option<Stopping>>,
+    ) {
+        match deliveries.admit(&task.id) {
+            Admission::Run(marked) => {
+                let executor = self.executor.clone();
+                running.spawn(run_task(executor, task, slot, abandon.subscribe(), marked));
+            }
+            Admission::Ended(outcome) => {
+                let session = self.executor.session.clone();
+                running.spawn(answer_again(session, task, outcome, slot));
+            }
+            Admission::AlreadyRunning => tracing::info!(
+                task_id = %task.id,
+                "handed out again while it runs: the run under way will finish it"
+            ),
+        }
     }
 
     /// Sends `Hello` until it is accepted: `Ok(true)`; `Ok(false)` if shut down first; an
@@ -210,15 +243,16 @@ async fn free_slot(slots: &Arc<Semaphore>, wait: Duration) -> OwnedSemaphorePerm
 /// How long tasks stopped at shutdown may take to report themselves to ConductorOne.
 const ABANDON_REPORT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Runs one task in its own span and Tokio task, then sends its `FinishTask` (if due);
-/// the slot is free again when this returns. When `abandon` gives a reason first (the
-/// grace period after a shutdown or a lost leadership ran out), the work stops and the
-/// task is reported as retryable.
+/// Runs one task in its own span and Tokio task, then records its outcome in `marked`
+/// and sends its `FinishTask` (if due); the slot is free again when this returns. When
+/// `abandon` gives a reason first (the grace period after a shutdown or a lost leadership
+/// ran out), the work stops and the task is reported as retryable.
 async fn run_task(
     executor: Arc<Executor>,
     task: Task,
     _slot: OwnedSemaphorePermit,
     mut abandon: watch::Receiver<Option<Stopping>>,
+    marked: Running,
 ) {
     let task_id = task.id.clone();
     // A hello task is acknowledged by a Hello, never by FinishTask.
@@ -241,9 +275,29 @@ async fn run_task(
             }
         };
         match outcome {
-            Some(outcome) => finish(&session, &task_id, outcome).await,
+            Some(outcome) => {
+                marked.ended(&outcome);
+                finish(&session, &task_id, outcome).await;
+            }
             None => tracing::info!("task done"),
         }
+    }
+    .instrument(span)
+    .await
+}
+
+/// Answers a task handed out again after it ended for good with the outcome it ended
+/// with, in the task's span, without running it again.
+async fn answer_again(
+    session: Session,
+    task: Task,
+    outcome: TaskOutcome,
+    _slot: OwnedSemaphorePermit,
+) {
+    let span = tracing::info_span!("task", task_id = %task.id, task_type = type_name_of(&task));
+    async move {
+        tracing::info!("handed out again after it ended: answering as before");
+        finish(&session, &task.id, outcome).await;
     }
     .instrument(span)
     .await

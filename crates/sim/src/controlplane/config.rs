@@ -13,6 +13,9 @@ pub struct ControlPlaneConfig {
     pub token_ttl: Duration,
     /// Clock skew tolerated on an assertion's `iat`, `nbf` and `exp` (default 60 s).
     pub clock_skew: Duration,
+    /// Seconds the simulator's clock runs ahead of the real one (negative: behind) when it
+    /// checks an assertion's times, as a control plane whose clock is off (default 0).
+    pub clock_offset_secs: i64,
     /// `next_poll` of every `GetTask` answer (default 1 s).
     pub next_poll: Duration,
     /// `next_heartbeat` of every `GetTask` and `Heartbeat` answer (default 30 s).
@@ -36,6 +39,7 @@ impl Default for ControlPlaneConfig {
         ControlPlaneConfig {
             token_ttl: Duration::from_secs(3600),
             clock_skew: Duration::from_secs(60),
+            clock_offset_secs: 0,
             next_poll: Duration::from_secs(1),
             next_heartbeat: Duration::from_secs(30),
             task_lease: None,

@@ -1,7 +1,9 @@
-//! Failure injection: refused token requests, failing gRPC methods, a cut upload.
+//! Failure injection: refused token requests, failing gRPC methods, a cut or stalled
+//! upload.
 
 use std::collections::HashMap;
 use std::fmt;
+use std::time::Duration;
 
 use tonic::Code;
 
@@ -74,6 +76,8 @@ pub(crate) struct Faults {
     calls: HashMap<Method, Option<Armed<Code>>>,
     /// Uploads to cut after their first data chunk.
     cut_uploads: u32,
+    /// How long the next upload stream stalls after its first data chunk.
+    upload_stall: Option<Duration>,
 }
 
 impl Faults {
@@ -92,6 +96,11 @@ impl Faults {
         self.cut_uploads += 1;
     }
 
+    /// The next upload stream waits `pause` after its first data chunk, then goes on.
+    pub(crate) fn stall_next_upload(&mut self, pause: Duration) {
+        self.upload_stall = Some(pause);
+    }
+
     /// The status a token request gets instead of a token, if a fault fires.
     pub(crate) fn take_token(&mut self) -> Option<u16> {
         take(&mut self.token)
@@ -107,6 +116,11 @@ impl Faults {
         let cut = self.cut_uploads > 0;
         self.cut_uploads = self.cut_uploads.saturating_sub(1);
         cut
+    }
+
+    /// How long this upload stalls after its first data chunk, if it is to.
+    pub(crate) fn take_upload_stall(&mut self) -> Option<Duration> {
+        self.upload_stall.take()
     }
 }
 

@@ -7,7 +7,8 @@
 //! issued, `alg`, `nonce`, `iss`/`sub`/`aud`, `iat`/`nbf`/`exp`), the bearer token on every
 //! call, `host_id`, task ids, annotation counts and the upload stream's shape and SHA-256.
 //! Tests script the task queue, record every exchange, wait for outcomes, and inject faults
-//! (refused tokens, failing methods, a cut upload, a cancelled task, a restart).
+//! (refused tokens, failing methods, a cut or stalled upload, a cancelled task, a restart,
+//! a clock that is off).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {

@@ -182,6 +182,12 @@ impl ControlPlaneSim {
         lock(&self.state.faults).cut_next_upload();
     }
 
+    /// The next upload stream stalls `pause` after its first data chunk (an upload that
+    /// is still under way), then goes on.
+    pub fn stall_next_upload(&self, pause: Duration) {
+        lock(&self.state.faults).stall_next_upload(pause);
+    }
+
     /// Removes every injected fault (cancellations stay).
     pub fn clear_faults(&self) {
         *lock(&self.state.faults) = Faults::default();

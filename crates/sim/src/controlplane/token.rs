@@ -168,7 +168,8 @@ fn grant(
     };
     let now_unix = SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
+        .map_or(0, |d| d.as_secs() as i64)
+        + state.config.clock_offset_secs;
     let skew = state.config.clock_skew.as_secs() as i64;
     let verified = assertion::verify(&form, &keys, now_unix, skew).map_err(unauthorized)?;
     record.key_id = Some(verified.key_id);

@@ -5,7 +5,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use c1_proto::c1::connectorapi::baton::v1::BatonServiceUploadAssetRequest;
 use c1_proto::c1::connectorapi::baton::v1::baton_service_upload_asset_request::Msg;
@@ -78,8 +78,11 @@ pub(crate) async fn receive(
         )));
     }
     let path = state.uploads.path_for(&metadata.task_id);
-    let cut = lock(&state.faults).take_upload_cut();
-    match store(&mut stream, &path, cut).await {
+    let (cut, stall) = {
+        let mut faults = lock(&state.faults);
+        (faults.take_upload_cut(), faults.take_upload_stall())
+    };
+    match store(&mut stream, &path, cut, stall).await {
         Ok(stored) => Ok(UploadRecord {
             at: SystemTime::now(),
             host_id: metadata.host_id,
@@ -104,11 +107,13 @@ struct Stored {
 }
 
 /// Writes the data chunks to `path` until `eof`, then checks the checksum and that the
-/// stream ends there. With `cut`, fails after the first chunk as a dropped stream would.
+/// stream ends there. With `cut`, fails after the first chunk as a dropped stream would;
+/// with `stall`, waits that long after the first chunk.
 async fn store(
     stream: &mut Streaming<BatonServiceUploadAssetRequest>,
     path: &Path,
     cut: bool,
+    mut stall: Option<Duration>,
 ) -> Result<Stored, Status> {
     let mut file = tokio::fs::File::create(path).await.map_err(internal)?;
     let mut hasher = Sha256::new();
@@ -128,6 +133,9 @@ async fn store(
                     return Err(Status::unavailable(
                         "upload interrupted by an injected fault",
                     ));
+                }
+                if let Some(pause) = stall.take() {
+                    tokio::time::sleep(pause).await;
                 }
                 hasher.update(&data.data);
                 file.write_all(&data.data).await.map_err(internal)?;
