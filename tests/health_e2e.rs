@@ -10,26 +10,20 @@
 mod binary;
 #[path = "support/grants.rs"]
 mod grants;
+#[path = "support/ports.rs"]
+mod ports;
 #[path = "support/service.rs"]
 mod service;
 
 use std::time::Duration;
 
 use grants::{PROVISIONING, grant_task, holds, workspace_and_user};
+use ports::free_port;
 use service::{Daemon, Harness, WAIT};
 use sim::atlassian::Fault;
 use sim::controlplane::{Method, Times, tasks};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-/// A loopback port free a moment ago.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// `GET /<path>` on the health server: the status code and the body, or `None` when
 /// nothing answers (yet).

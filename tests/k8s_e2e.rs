@@ -19,6 +19,8 @@ mod binary;
 mod grants;
 #[path = "support/kube.rs"]
 mod k8s;
+#[path = "support/ports.rs"]
+mod ports;
 #[path = "support/service.rs"]
 mod service;
 
@@ -30,6 +32,7 @@ use k8s::{ApiServer, TokenUser, Tools, wait_for_lease};
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime;
 use k8s_openapi::jiff::Timestamp;
+use ports::free_port;
 use service::{Daemon, Harness, WAIT};
 use sim::atlassian::{Fault, Org};
 use sim::controlplane::Records;
@@ -129,15 +132,6 @@ impl Replica {
         assert_eq!(probe.code, Some(0), "{}: {}", self.name, probe.stderr);
         assert!(probe.stdout.contains("HTTP 200"), "{probe:?}");
     }
-}
-
-/// A loopback port free a moment ago.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// The tools, an API server with `users` and the test namespace, and an admin client.

@@ -10,12 +10,15 @@
 mod binary;
 #[path = "support/grants.rs"]
 mod grants;
+#[path = "support/ports.rs"]
+mod ports;
 #[path = "support/service.rs"]
 mod service;
 
 use std::time::Duration;
 
 use grants::{PROVISIONING, grant_task, workspace_and_user};
+use ports::free_port;
 use service::{Daemon, Harness, WAIT};
 use sim::atlassian::{AtlassianSim, Credentials, TeamState};
 use sim::controlplane::tasks;
@@ -71,14 +74,6 @@ fn assert_clean(needles: &[String], place: &str, text: &str) {
             &needle[..8]
         );
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// `GET /<path>` on the health server: the whole response, headers included.

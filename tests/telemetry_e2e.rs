@@ -13,13 +13,16 @@ mod binary;
 mod collector;
 #[path = "support/grants.rs"]
 mod grants;
+#[path = "support/ports.rs"]
+mod ports;
 #[path = "support/service.rs"]
 mod service;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use collector::{Collector, ReceivedSpan, free_port};
+use collector::{Collector, ReceivedSpan};
 use grants::{PROVISIONING, grant_task, workspace_and_user};
+use ports::free_port;
 use serde_json::Value;
 use service::Harness;
 use sim::atlassian::{AtlassianSim, Credentials, Fault, OrgSpec, SimConfig, endpoints as ep};

@@ -13,6 +13,8 @@ use std::time::Duration;
 use tempfile::TempDir;
 use tokio::process::{Child, Command};
 
+use crate::ports::free_port;
+
 /// The collector's program.
 const AGENT: &str = "rotel-agent";
 
@@ -158,12 +160,6 @@ fn find_agent() -> Option<PathBuf> {
     std::env::split_paths(&path)
         .map(|dir| dir.join(AGENT))
         .find(|candidate| candidate.is_file())
-}
-
-/// A loopback port free right now.
-pub fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
 }
 
 /// Where a line of the debug log belongs.

@@ -12,9 +12,14 @@ mod sync;
 
 use std::process::ExitCode;
 
+use anyhow::Context as _;
+use tokio::runtime::Runtime;
+
 use crate::cli::{Cli, Command};
-use crate::config::ConfigError;
 use crate::config::service::{ServeSettings, wants_service};
+use crate::config::{ConfigError, LogSettings, TraceSettings};
+use crate::logging;
+use crate::telemetry::Telemetry;
 
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]
@@ -92,6 +97,24 @@ fn one_line(error: &anyhow::Error) -> String {
         }
     }
     line.replace('\n', " ")
+}
+
+/// The multi-threaded runtime of `sync` and `serve`, with logging and traces installed on
+/// it (the OTLP exporter's channel lives on the runtime); shut the [`Telemetry`] down
+/// before the runtime.
+fn runtime_with_telemetry(
+    log: &LogSettings,
+    traces: &TraceSettings,
+) -> Result<(Runtime, Telemetry), Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")?;
+    let telemetry = {
+        let _entered = runtime.enter();
+        logging::init_with_traces(log, traces)?
+    };
+    Ok((runtime, telemetry))
 }
 
 /// Maps a connector error: its configuration errors name a flag, the rest are failures

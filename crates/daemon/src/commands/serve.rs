@@ -10,12 +10,11 @@ use connector::AtlassianConnector;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 
-use super::{Failure, connector_failure};
+use super::{Failure, connector_failure, runtime_with_telemetry};
 use crate::cli::{LogArgs, TelemetryArgs};
 use crate::config::secret_files;
 use crate::config::service::ServeSettings;
 use crate::config::{ConfigError, LogSettings, TraceSettings};
-use crate::logging;
 use crate::service;
 
 /// How long blocking work (a `.c1z` being written) may delay the exit after the service
@@ -32,15 +31,7 @@ pub(super) fn run(
     let log = LogSettings::from_args(log)?;
     let traces = TraceSettings::from_args(telemetry)?;
     let settings = settings?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("could not start the async runtime")?;
-    // The OTLP exporter's channel lives on the runtime.
-    let telemetry = {
-        let _entered = runtime.enter();
-        logging::init_with_traces(&log, &traces)?
-    };
+    let (runtime, telemetry) = runtime_with_telemetry(&log, &traces)?;
     let connector = AtlassianConnector::new(settings.connector.clone())
         .map_err(connector_failure)?
         .with_read_only(settings.tasks.read_only);

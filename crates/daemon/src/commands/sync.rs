@@ -8,10 +8,9 @@ use std::path::Path;
 use anyhow::Context as _;
 use connector::{AtlassianConnector, SyncOptions, SyncReport};
 
-use super::{Failure, connector_failure};
+use super::{Failure, connector_failure, runtime_with_telemetry};
 use crate::cli::SyncArgs;
 use crate::config::{LogSettings, SyncSettings, TraceSettings};
-use crate::logging;
 use crate::render::{self, Table};
 
 /// Checks the settings, syncs, sends the traces, prints the summary.
@@ -19,15 +18,7 @@ pub(super) fn run(args: &SyncArgs) -> Result<(), Failure> {
     let log = LogSettings::from_args(&args.logging)?;
     let traces = TraceSettings::from_args(&args.telemetry)?;
     let settings = SyncSettings::from_args(args)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("could not start the async runtime")?;
-    // The OTLP exporter's channel lives on the runtime.
-    let telemetry = {
-        let _entered = runtime.enter();
-        logging::init_with_traces(&log, &traces)?
-    };
+    let (runtime, telemetry) = runtime_with_telemetry(&log, &traces)?;
     let connector = AtlassianConnector::new(settings.connector).map_err(connector_failure)?;
     tracing::info!(file = %settings.file.display(), options = ?settings.options, "starting sync");
     let outcome = runtime.block_on(until_signal(sync(
