@@ -333,7 +333,8 @@ impl Client {
             .await
             .expect("the semaphore is never closed");
         let limiter = self.limiter(credential);
-        let pacing = limiter.reserve(Instant::now());
+        let slot = limiter.reserve_slot(Instant::now());
+        let pacing = slot.wait;
         if !pacing.is_zero() {
             inner.metrics.paced(pacing);
             tracing::debug!(
@@ -380,6 +381,8 @@ impl Client {
         tracing::Span::current().record("http.response.status_code", i64::from(status));
         let limits = RateLimitHeaders::read(response.headers(), SystemTime::now());
         limiter.observe(&limits, Instant::now());
+        // Answered: its token is in the budget just observed, no longer in flight.
+        drop(slot);
         let body = Vec::from(response.bytes().await.map_err(transport)?);
         inner.metrics.response(endpoint.key, status);
 

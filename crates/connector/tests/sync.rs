@@ -698,3 +698,31 @@ async fn a_sink_failure_ends_the_sync_with_the_sinks_error() {
     }
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_dropped_sync_sends_no_more_requests() {
+    let sim = start_sim(29).await;
+    // Slow answers: the sync is still running when it is dropped.
+    let slow = Fault::latency(std::time::Duration::from_millis(50));
+    for endpoint in minimum_requests(&sim.snapshot()).keys() {
+        sim.set_fault(endpoint, slow.clone());
+    }
+    let connector = connector(&sim, true);
+
+    let options = SyncOptions::default();
+    let sync = connector.sync(CollectingSink::default(), &options);
+    let cut_short = tokio::time::timeout(std::time::Duration::from_millis(300), sync).await;
+
+    assert!(cut_short.is_err(), "the sync ended before it was dropped");
+    // The requests on their way when it was dropped get their answers, then nothing more.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let settled = sim.stats().total;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(settled > 0);
+    assert_eq!(
+        sim.stats().total,
+        settled,
+        "requests went on after the drop"
+    );
+    sim.shutdown().await;
+}

@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 
 use c1_proto::c1::connector::v2::ResourceId;
 use tokio::sync::Semaphore;
+use tokio::task::JoinHandle;
+use tracing::Instrument as _;
 
 use crate::AtlassianConnector;
 use crate::error::Error;
@@ -80,6 +82,41 @@ pub(crate) fn span(options: &SyncOptions) -> tracing::Span {
     )
 }
 
+/// Runs the phases as a task of their own, in the current span, and gives them back
+/// with their outcome. On a worker thread the task's requests and the HTTP connections
+/// answering them mostly wake each other without a thread switch: driven from a thread
+/// outside the runtime (the one-shot command's `block_on`), a 100k-user sync made twice
+/// the context switches (about 4 per request instead of 2) and spent 5 to 10 % more CPU
+/// time. The task is aborted if the sync is dropped (a cancelled task, a signal), and a
+/// panic in it carries on here.
+async fn run_as_task(phases: Phases) -> Result<(Result<(), Error>, Phases), Error> {
+    let task = tokio::spawn(
+        async move {
+            let produced = phases.run().await;
+            (produced, phases)
+        }
+        .in_current_span(),
+    );
+    let mut task = AbortOnDrop(task);
+    match (&mut task.0).await {
+        Ok(done) => Ok(done),
+        Err(join) => match join.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            // Only a runtime shutting down cancels it.
+            Err(join) => Err(Error::Writer(format!("the sync task stopped: {join}"))),
+        },
+    }
+}
+
+/// Aborts its task when dropped.
+struct AbortOnDrop<T>(JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Runs a sync of `connector` into `sink` and gives the sink back.
 pub(crate) async fn run<S: Sink>(
     connector: &AtlassianConnector,
@@ -101,17 +138,17 @@ pub(crate) async fn run<S: Sink>(
     );
     let (emitter, writer) = output::start(sink);
     let phases = Phases {
-        client,
-        plan: &plan,
+        client: client.clone(),
+        plan,
         out: emitter.clone(),
-        org_id: &config.organization_id,
-        teams_site: config.teams.as_ref().map(|t| t.site_id.as_str()),
+        org_id: config.organization_id.clone(),
+        teams_site: config.teams.as_ref().map(|t| t.site_id.clone()),
         sync_last_active: config.sync_last_active,
         concurrency: config.max_concurrency,
         last_active_permits: Semaphore::new((config.max_concurrency / 2).max(1)),
         dropped: AtomicU64::new(0),
     };
-    let produced = phases.run().await;
+    let (produced, phases) = run_as_task(phases).await?;
     let Phases { out, dropped, .. } = phases;
     drop(out);
     let totals = emitter.totals();

@@ -46,15 +46,16 @@ use crate::resource_types::ResourceKind;
 /// Largest batch of items taken from a listing at once (one page of the v2 listings).
 const PAGE_ITEMS: usize = 100;
 
-/// Everything the phases of one sync share.
-pub(crate) struct Phases<'a> {
-    pub client: &'a Client,
-    pub plan: &'a Plan,
+/// Everything the phases of one sync share; owned, so that the phases can run as a task
+/// of their own.
+pub(crate) struct Phases {
+    pub client: Client,
+    pub plan: Plan,
     pub out: Emitter,
     /// The configured organization id.
-    pub org_id: &'a str,
+    pub org_id: String,
     /// The Teams site id, when teams are configured.
-    pub teams_site: Option<&'a str>,
+    pub teams_site: Option<String>,
     pub sync_last_active: bool,
     /// Per-user and per-group work in flight at once.
     pub concurrency: usize,
@@ -64,7 +65,7 @@ pub(crate) struct Phases<'a> {
     pub dropped: AtomicU64,
 }
 
-impl Phases<'_> {
+impl Phases {
     /// Runs every phase of the plan.
     pub async fn run(&self) -> Result<(), Error> {
         let types = self
@@ -77,7 +78,7 @@ impl Phases<'_> {
         let ((), index) = futures::try_join!(self.organization(), self.workspaces())?;
         let roles = RoleGrants {
             workspaces: &index,
-            org_id: self.org_id,
+            org_id: &self.org_id,
         };
         futures::try_join!(
             self.users(&roles),
@@ -145,7 +146,7 @@ impl Phases<'_> {
             let out = self.out.phase("users");
             let users = match self.plan.targets(kind) {
                 None => self.client.users(ALL_DIRECTORIES, &UserFilter::default()),
-                Some(ids) => fetch_each(self.client, ids, |client, id| async move {
+                Some(ids) => fetch_each(&self.client, ids, |client, id| async move {
                     client.user(ALL_DIRECTORIES, &id).await
                 }),
             };
@@ -213,7 +214,7 @@ impl Phases<'_> {
             let out = self.out.phase("groups");
             let groups = match self.plan.targets(kind) {
                 None => self.client.groups(ALL_DIRECTORIES, &Default::default()),
-                Some(ids) => fetch_each(self.client, ids, |client, id| async move {
+                Some(ids) => fetch_each(&self.client, ids, |client, id| async move {
                     client.group(ALL_DIRECTORIES, &id).await
                 }),
             };
@@ -305,7 +306,11 @@ impl Phases<'_> {
 
     async fn teams(&self) -> Result<(), Error> {
         let kind = ResourceKind::Team;
-        let Some(site) = self.teams_site.filter(|_| self.plan.includes(kind)) else {
+        let Some(site) = self
+            .teams_site
+            .as_deref()
+            .filter(|_| self.plan.includes(kind))
+        else {
             return Ok(());
         };
         in_phase("teams", async move {
@@ -314,7 +319,7 @@ impl Phases<'_> {
                 None => self.client.teams(site),
                 Some(ids) => {
                     let site = site.to_owned();
-                    fetch_each(self.client, ids, move |client, id| {
+                    fetch_each(&self.client, ids, move |client, id| {
                         let site = site.clone();
                         async move { client.team(&id, &site).await }
                     })
