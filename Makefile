@@ -5,8 +5,10 @@ CARGO ?= cargo
 DEMO_DIR ?= demo-out
 # The image `make image` builds (the Helm chart's default repository is baton-atlassian).
 IMAGE ?= baton-atlassian:dev
+# How long `make soak` pushes tasks and injects faults, in seconds.
+SOAK_SECONDS ?= 600
 
-.PHONY: help demo test lint unit bench build bins release fmt clean chart deploy-check cluster-check deploy-manifests image
+.PHONY: help demo test lint deny unit bench soak build bins release fmt clean chart deploy-check cluster-check deploy-manifests image
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -23,9 +25,12 @@ bins: ## debug build of the binaries (the demo uses them)
 demo: bins ## run the daemon's main job on the bundled simulators and show what happened
 	@BIN_DIR=target/debug scripts/demo.sh "$(DEMO_DIR)"
 
-lint: ## formatting and clippy, warnings are errors
+lint: deny ## formatting, clippy (warnings are errors) and the dependency checks
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+deny: ## cargo-deny on licences, banned and duplicate crates, sources (installs cargo-deny on first use)
+	@scripts/deny.sh
 
 unit: ## the whole test suite, without lint (installs the OTLP collector the trace tests use on first use)
 	@tools="$$(scripts/otel-tools.sh)" && eval "$$tools" && \
@@ -54,6 +59,9 @@ image: ## container image baton-atlassian:dev, or IMAGE=name:tag (needs a docker
 
 bench: release ## benchmarks: our figures against limits measured in the same run
 	@scripts/bench.sh
+
+soak: release ## the daemon with random faults for SOAK_SECONDS (600): tasks done, errors by kind, RSS over time
+	@scripts/bench.sh soak --seconds $(SOAK_SECONDS)
 
 fmt: ## format the code
 	$(CARGO) fmt --all

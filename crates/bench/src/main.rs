@@ -14,6 +14,14 @@
 //! The exit status is non-zero when a program failed or the results could not be written;
 //! a missed target alone is reported, not an error.
 //!
+//! The rate-limit part syncs with the simulator admitting R requests per second; its
+//! routine cases take about 8 minutes, and `--full-rate-limit` runs the target as stated
+//! (20k users at 10/s too, about 45 minutes; see `sections::rate_limited`).
+//!
+//! `bench soak [--seconds N]` (run by `make soak`) is a different benchmark: the daemon
+//! against both simulators with random faults for a bounded time, reporting tasks done,
+//! errors by kind and its memory over time (see `sections::service::soak`).
+//!
 //! `bench __launch REPORT PROGRAM [ARGS...]` is the launcher the driver runs each program
 //! through (see `bench::measure`); it is not meant to be called by hand.
 
@@ -27,13 +35,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::json;
 
 use bench::measure;
 use bench::report::{Line, Tally};
 use bench::table;
 use sections::Context;
+use sections::service::soak::{self, SoakArgs};
 
 /// Sizes of `--quick`: nothing at 100k.
 const QUICK_SIZES: [usize; 2] = [2_000, 10_000];
@@ -55,9 +64,23 @@ struct Args {
     /// Run one part only
     #[arg(long, value_enum)]
     only: Option<Part>,
-    /// A fast check: sizes 2000 and 10000
+    /// A fast check: sizes 2000 and 10000 (and smaller rate-limited organizations)
     #[arg(long)]
     quick: bool,
+    /// The rate-limited sync as the target states it, 20k users at 10 requests per second
+    /// too (about 40 minutes; the routine run holds a 2k-user organization to it at 10/s)
+    #[arg(long, conflicts_with = "quick")]
+    full_rate_limit: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// Benchmarks other than the table's.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The daemon against both simulators with random faults for a bounded time: tasks
+    /// done, errors by kind and its memory over time (`make soak`)
+    Soak(SoakArgs),
 }
 
 /// A part of the bench.
@@ -71,6 +94,8 @@ enum Part {
     C1z,
     /// The daemon in service mode: grant tasks from the control-plane simulator, idle cost.
     Service,
+    /// Full syncs with the simulator rate-limited.
+    RateLimit,
 }
 
 impl Args {
@@ -101,9 +126,13 @@ fn main() -> ExitCode {
         return measure::launch(&arguments.collect::<Vec<_>>());
     }
     let args = Args::parse();
-    match run(&args) {
-        Ok(tally) if tally.failed == 0 => ExitCode::SUCCESS,
-        Ok(_) => ExitCode::FAILURE,
+    let outcome = match &args.command {
+        Some(Command::Soak(soak)) => run_soak(soak),
+        None => run(&args).map(|tally| tally.failed == 0),
+    };
+    match outcome {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
         Err(error) => {
             eprintln!("bench: {error:#}");
             ExitCode::FAILURE
@@ -130,10 +159,21 @@ fn run(args: &Args) -> anyhow::Result<Tally> {
     if args.runs(Part::Service) {
         lines.extend(sections::service::run(&context));
     }
+    if args.runs(Part::RateLimit) {
+        let cases = sections::rate_limited::cases(args.quick, args.full_rate_limit);
+        lines.extend(sections::rate_limited::run(&context, cases));
+    }
     print!("{}", table::render(&lines));
     write_results(&results, &sizes, &lines)?;
     eprintln!("bench: results written to {}", results.display());
     Ok(Tally::of(&lines))
+}
+
+/// Runs the soak; whether it passed.
+fn run_soak(args: &SoakArgs) -> anyhow::Result<bool> {
+    let driver = std::env::current_exe().context("could not find the driver's executable")?;
+    let results = results_path(&driver).with_file_name("soak.json");
+    soak::run(&Context::new(driver)?, args, &results)
 }
 
 /// `target/bench/results.json`, for a driver at `target/<profile>/bench`.
@@ -169,9 +209,15 @@ mod tests {
 
         assert_eq!(args.sizes(), [10_000, 50_000, 100_000]);
         assert!(
-            [Part::Client, Part::Sync, Part::C1z, Part::Service]
-                .iter()
-                .all(|p| args.runs(*p))
+            [
+                Part::Client,
+                Part::Sync,
+                Part::C1z,
+                Part::Service,
+                Part::RateLimit
+            ]
+            .iter()
+            .all(|p| args.runs(*p))
         );
     }
 
@@ -188,6 +234,27 @@ mod tests {
         let args = parse(&["--sizes", "50000,10000,50000"]).unwrap();
         assert_eq!(args.sizes(), [10_000, 50_000]);
         assert!(parse(&["--quick", "--sizes", "10"]).is_err());
+    }
+
+    #[test]
+    fn the_full_rate_limit_run_is_a_flag_that_does_not_mix_with_quick() {
+        let args = parse(&["--only", "rate-limit", "--full-rate-limit"]).unwrap();
+        assert!(args.full_rate_limit && args.runs(Part::RateLimit) && !args.runs(Part::Sync));
+        assert!(parse(&["--quick", "--full-rate-limit"]).is_err());
+    }
+
+    #[test]
+    fn soak_is_a_subcommand_with_ten_minutes_by_default() {
+        let Some(Command::Soak(soak)) = parse(&["soak"]).unwrap().command else {
+            panic!("no soak command");
+        };
+        assert_eq!((soak.seconds, soak.seed), (600, 1));
+        let Some(Command::Soak(short)) = parse(&["soak", "--seconds", "60"]).unwrap().command
+        else {
+            panic!("no soak command");
+        };
+        assert_eq!(short.seconds, 60);
+        assert!(parse(&[]).unwrap().command.is_none());
     }
 
     #[test]

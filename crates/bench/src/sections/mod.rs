@@ -3,6 +3,7 @@
 
 pub mod c1z;
 pub mod client;
+pub mod rate_limited;
 pub mod service;
 pub mod sync;
 
@@ -12,7 +13,7 @@ use std::process::Command;
 
 use anyhow::Context as _;
 use bench::measure::{self, Measured};
-use sim::atlassian::{AtlassianSim, OrgSpec, SimConfig};
+use sim::atlassian::{AtlassianSim, OrgSpec, RateLimit, SimConfig};
 use tempfile::TempDir;
 use tokio::runtime::Runtime;
 
@@ -78,8 +79,19 @@ impl Context {
 
     /// Starts the simulator with a generated organization of `users` accounts.
     pub fn start_sim(&self, users: usize) -> anyhow::Result<AtlassianSim> {
+        self.start_limited_sim(users, None)
+    }
+
+    /// Starts the simulator with a generated organization of `users` accounts and
+    /// `rate_limit` per credential.
+    pub fn start_limited_sim(
+        &self,
+        users: usize,
+        rate_limit: Option<RateLimit>,
+    ) -> anyhow::Result<AtlassianSim> {
         let config = SimConfig {
             org: OrgSpec { users, seed: SEED },
+            rate_limit,
             ..SimConfig::default()
         };
         self.runtime

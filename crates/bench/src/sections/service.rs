@@ -23,6 +23,7 @@
 //! the grant runs use `--poll-floor 10ms` for the idle polls between them.
 
 mod daemon;
+pub mod soak;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -102,7 +103,7 @@ pub fn run(context: &Context) -> Vec<Line> {
         }
     };
     progress(SECTION, "starting the simulators");
-    let sims = match Simulators::start(context) {
+    let sims = match Simulators::start(context, None) {
         Ok(sims) => sims,
         Err(error) => return failed(error),
     };
@@ -354,11 +355,13 @@ struct Simulators {
 
 impl Simulators {
     /// An organization of [`USERS`] accounts, and a control plane answering every poll
-    /// with a `next_poll` of zero.
-    fn start(context: &Context) -> anyhow::Result<Simulators> {
+    /// with a `next_poll` of zero and handing a task out again `task_lease` after it was
+    /// handed out unless finished (never with `None`).
+    fn start(context: &Context, task_lease: Option<Duration>) -> anyhow::Result<Simulators> {
         let atlassian = context.start_sim(USERS)?;
         let config = ControlPlaneConfig {
             next_poll: Duration::ZERO,
+            task_lease,
             ..ControlPlaneConfig::default()
         };
         let c1 = context

@@ -5,8 +5,10 @@
 //! size.
 
 use std::path::Path;
+use std::process::Command;
 
 use c1z::C1zReader;
+use sim::atlassian::AtlassianSim;
 
 use super::{Context, progress};
 use crate::expected::{expected_from_ground_truth, teams_site_id};
@@ -16,7 +18,7 @@ use bench::report::{Line, Row, Target, Unit};
 use bench::table;
 
 /// The daemon, below the binaries' folder.
-const PROGRAM: &str = "baton-atlassian";
+pub const PROGRAM: &str = "baton-atlassian";
 /// Requests may exceed the minimum by 2 %.
 const REQUESTS_OVER_MINIMUM: f64 = 1.02;
 /// Peak RSS must stay below 150 MB.
@@ -69,6 +71,24 @@ pub fn run(context: &Context, sizes: &[usize]) -> Vec<Line> {
     lines
 }
 
+/// The one-shot sync of `sim`'s organization (with teams of `site`) into `file`.
+pub fn command(program: &Path, sim: &AtlassianSim, site: &str, file: &Path) -> Command {
+    let credentials = sim.credentials();
+    let mut command = measure::command(program);
+    command
+        .arg("--file")
+        .arg(file)
+        .args(["--base-url", sim.base_url().as_str()])
+        .args(["--organization-id", &sim.org_id()])
+        .args(["--teams-email", &credentials.teams_email])
+        .args(["--teams-site-id", site])
+        .args(["--log-level", "warn"])
+        // Secrets through the environment, out of the process list.
+        .env("BATON_ACCESS_TOKEN", &credentials.api_key)
+        .env("BATON_TEAMS_API_TOKEN", &credentials.teams_api_token);
+    command
+}
+
 /// `sync 10k`.
 fn section(users: usize) -> String {
     format!("sync {}", table::users(users))
@@ -89,19 +109,7 @@ fn sync(context: &Context, program: &Path, users: usize, section: &str) -> anyho
         )
     };
     let file = context.scratch_file(&format!("sync-{users}.c1z"));
-    let credentials = sim.credentials();
-    let mut command = measure::command(program);
-    command
-        .arg("--file")
-        .arg(&file)
-        .args(["--base-url", sim.base_url().as_str()])
-        .args(["--organization-id", &sim.org_id()])
-        .args(["--teams-email", &credentials.teams_email])
-        .args(["--teams-site-id", &site])
-        .args(["--log-level", "warn"])
-        // Secrets through the environment, out of the process list.
-        .env("BATON_ACCESS_TOKEN", &credentials.api_key)
-        .env("BATON_TEAMS_API_TOKEN", &credentials.teams_api_token);
+    let command = command(program, &sim, &site, &file);
     sim.reset_stats();
     progress(section, "syncing");
     let measured = context.measure(&command);

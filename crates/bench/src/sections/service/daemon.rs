@@ -55,6 +55,11 @@ impl Daemon {
         }
     }
 
+    /// The file its log goes to.
+    pub fn log_path(&self) -> &Path {
+        &self.log
+    }
+
     /// The last lines of its log.
     pub fn log_tail(&self) -> String {
         let log = std::fs::read_to_string(&self.log).unwrap_or_default();
