@@ -695,8 +695,8 @@ async fn row_7_a_task_delivered_twice_is_answered_without_a_second_write() {
     let org = harness.atlassian.snapshot();
     assert!(org.roles_of(&sim::atlassian::Principal::User(user)).count() > 0);
 
-    // Its FinishTask is lost: the control plane delivers it again after the lease, and
-    // gets the answer without a second run.
+    // Its FinishTask fails once: it is sent again (or, were it lost for good, the
+    // redelivery after the lease would get the first run's answer), never run twice.
     harness.atlassian.reset_stats();
     harness
         .c1
@@ -704,7 +704,7 @@ async fn row_7_a_task_delivered_twice_is_answered_without_a_second_write() {
     let (lost, _) = grant(&harness);
     let lost_at = Instant::now();
     let answers = nth_finish(&harness, &lost, 1, &daemon).await;
-    recovered(7, "a lost FinishTask answered on redelivery", lost_at);
+    recovered(7, "a failed FinishTask sent again", lost_at);
     assert!(answers[0].success, "{:?}", answers[0]);
     assert!(
         any::find::<GrantAlreadyExists>(&answers[0].annotations)

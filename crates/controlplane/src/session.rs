@@ -39,6 +39,15 @@ pub const MAX_INTERVAL: Duration = Duration::from_secs(5 * 60);
 pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(30);
 /// The deadline of a `FinishTask` call.
 pub const FINISH_TASK_DEADLINE: Duration = Duration::from_secs(30);
+/// Waits before each `FinishTask` attempt while the failure is retryable: a lost outcome
+/// would otherwise wait for ConductorOne's task lease to run out and the task to be
+/// handed out again.
+const FINISH_ATTEMPT_DELAYS: [Duration; 4] = [
+    Duration::ZERO,
+    Duration::from_secs(1),
+    Duration::from_secs(2),
+    Duration::from_secs(4),
+];
 /// Waits before each upload attempt: the SDK's 3 attempts, 0 s then 1 s apart.
 const UPLOAD_ATTEMPT_DELAYS: [Duration; 3] =
     [Duration::ZERO, Duration::ZERO, Duration::from_secs(1)];
@@ -319,14 +328,27 @@ impl Session {
             status,
             final_state: Some(final_state),
         };
-        self.unary(
-            "FinishTask",
-            request,
-            Some(FINISH_TASK_DEADLINE),
-            |mut client, request| async move { client.finish_task(request).await },
-        )
-        .await
-        .map(drop)
+        let mut failure = None;
+        for (attempt, delay) in FINISH_ATTEMPT_DELAYS.into_iter().enumerate() {
+            tokio::time::sleep(delay).await;
+            let sent = self
+                .unary(
+                    "FinishTask",
+                    request.clone(),
+                    Some(FINISH_TASK_DEADLINE),
+                    |mut client, request| async move { client.finish_task(request).await },
+                )
+                .await;
+            match sent {
+                Ok(_) => return Ok(()),
+                Err(error) if error.is_retryable() => {
+                    tracing::warn!(attempt = attempt + 1, %error, "FinishTask failed; sending it again");
+                    failure = Some(error);
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        Err(failure.expect("at least one attempt"))
     }
 
     /// Uploads the file at `path` as the asset of `task_id`, streaming it from

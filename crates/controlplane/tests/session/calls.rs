@@ -288,6 +288,27 @@ async fn finish_task_sends_success_or_error_with_a_thirty_second_deadline() {
     }
 }
 
+#[tokio::test]
+async fn finish_task_is_sent_again_while_the_control_plane_is_unavailable() {
+    let (fake, session) = started().await;
+    fake.behave(|b| b.failing_finishes = 2);
+    let success = TaskOutcome::Success {
+        response: None,
+        annotations: Vec::new(),
+    };
+    session.finish_task(TASK_ID, success.clone()).await.unwrap();
+    assert_eq!(fake.recorded().finishes.len(), 3);
+
+    fake.behave(|b| b.failing_finishes = 10);
+    let error = session.finish_task(TASK_ID, success).await.unwrap_err();
+    assert!(error.is_retryable(), "{error}");
+    assert_eq!(
+        fake.recorded().finishes.len(),
+        3 + 4,
+        "four attempts at most"
+    );
+}
+
 /// Parses a `grpc-timeout` header value (digits and a unit).
 fn deadline(value: &str) -> Duration {
     let (digits, unit) = value.split_at(value.len() - 1);

@@ -110,6 +110,8 @@ pub struct Behavior {
     pub hello_error: Option<Code>,
     /// How many upload attempts still fail (after reading the whole stream).
     pub failing_uploads: u32,
+    /// How many FinishTask calls still fail UNAVAILABLE (recorded all the same).
+    pub failing_finishes: u32,
 }
 
 /// Everything the fake received.
@@ -169,6 +171,7 @@ impl FakeC1 {
                 cancelled: false,
                 hello_error: None,
                 failing_uploads: 0,
+                failing_finishes: 0,
             }),
             recorded: Mutex::default(),
             valid_tokens: Mutex::default(),
@@ -430,6 +433,11 @@ impl BatonService for FakeBaton {
     ) -> Result<tonic::Response<BatonServiceFinishTaskResponse>, Status> {
         self.admit("FinishTask", &request)?;
         self.record().finishes.push(request.into_inner());
+        let mut behavior = self.behavior();
+        if behavior.failing_finishes > 0 {
+            behavior.failing_finishes -= 1;
+            return Err(Status::unavailable("fake control plane hiccup"));
+        }
         Ok(tonic::Response::new(
             BatonServiceFinishTaskResponse::default(),
         ))
