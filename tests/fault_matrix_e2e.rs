@@ -159,6 +159,25 @@ fn assert_uploaded_the_organization(harness: &Harness, task_id: &str) {
     assert_eq!(c1z_contents::ids_in(&uploads[0].path), expected);
 }
 
+/// Hands the failed sync `task_id` out again: the retry uploads the whole organization
+/// and leaves nothing behind; prints the recovery time for `row` as `what`, then stops.
+async fn retried_sync_uploads(
+    harness: &Harness,
+    daemon: Daemon,
+    task_id: &str,
+    row: u32,
+    what: &str,
+) {
+    let retry = Instant::now();
+    assert!(harness.c1.redeliver(task_id));
+    let tries = nth_finish(harness, task_id, 2, &daemon).await;
+    recovered(row, what, retry);
+    assert!(tries[1].success, "{:?}", tries[1]);
+    assert_uploaded_the_organization(harness, task_id);
+    assert!(temp_dir_is_empty(harness));
+    stop(daemon).await;
+}
+
 /// Sends SIGTERM and asserts a clean exit.
 async fn stop(daemon: Daemon) -> String {
     let stopped = daemon.terminate().await;
@@ -423,14 +442,14 @@ async fn row_5_a_sync_rides_a_429_storm_server_errors_resets_and_a_malformed_ans
     assert!(message.starts_with("sync failed: "), "{code} {message}");
     assert!(harness.c1.records().uploads_of(&second).is_empty());
     assert!(temp_dir_is_empty(&harness));
-    let retry = Instant::now();
-    assert!(harness.c1.redeliver(&second));
-    let tries = nth_finish(&harness, &second, 2, &daemon).await;
-    recovered(5, "sync retried after a malformed answer", retry);
-    assert!(tries[1].success, "{:?}", tries[1]);
-    assert_uploaded_the_organization(&harness, &second);
-    assert!(temp_dir_is_empty(&harness));
-    stop(daemon).await;
+    retried_sync_uploads(
+        &harness,
+        daemon,
+        &second,
+        5,
+        "sync retried after a malformed answer",
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -905,14 +924,7 @@ async fn row_10_an_unwritable_temp_dir_fails_the_sync_until_it_is_fixed() {
 
     std::fs::remove_file(&temp_dir).unwrap();
     std::fs::create_dir(&temp_dir).unwrap();
-    let fixed = Instant::now();
-    assert!(harness.c1.redeliver(&sync));
-    let tries = nth_finish(&harness, &sync, 2, &daemon).await;
-    recovered(10, "temp dir writable again", fixed);
-    assert!(tries[1].success, "{:?}", tries[1]);
-    assert_uploaded_the_organization(&harness, &sync);
-    assert!(temp_dir_is_empty(&harness));
-    stop(daemon).await;
+    retried_sync_uploads(&harness, daemon, &sync, 10, "temp dir writable again").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
