@@ -20,7 +20,6 @@ use c1z::C1zReader;
 use sim::atlassian::{Fault, RateLimit};
 
 use super::{Context, progress, sync};
-use crate::expected::{expected_from_ground_truth, teams_site_id};
 use crate::minimum::minimum_requests;
 use bench::report::{Line, Row, Target, Unit};
 use bench::table;
@@ -152,17 +151,7 @@ fn measure(
 ) -> anyhow::Result<Vec<Row>> {
     progress(section, "starting the simulator");
     let sim = context.start_limited_sim(case.users, Some(limit(case)))?;
-    let (minimum, expected, site) = {
-        let truth = sim.snapshot();
-        let expected = expected_from_ground_truth(&truth, &sim.org_id(), true);
-        let minimum: u64 = minimum_requests(&truth).values().sum();
-        let objects = expected.resources.len() + expected.entitlements.len();
-        (
-            minimum,
-            objects + expected.grants.len(),
-            teams_site_id(&truth),
-        )
-    };
+    let (minimum, expected, site) = sync::ground_truth(&sim);
     if case.latency_ms > 0 {
         let late = Fault::latency(Duration::from_millis(case.latency_ms));
         for endpoint in minimum_requests(&sim.snapshot()).keys() {

@@ -94,20 +94,20 @@ fn section(users: usize) -> String {
     format!("sync {}", table::users(users))
 }
 
+/// What a full sync of `sim`'s organization must do: the minimum number of requests, the
+/// objects it must write, and the Teams site id to give the daemon.
+pub(super) fn ground_truth(sim: &AtlassianSim) -> (u64, usize, String) {
+    let truth = sim.snapshot();
+    let expected = expected_from_ground_truth(&truth, &sim.org_id(), true);
+    let minimum: u64 = minimum_requests(&truth).values().sum();
+    let objects = expected.resources.len() + expected.entitlements.len() + expected.grants.len();
+    (minimum, objects, teams_site_id(&truth))
+}
+
 fn sync(context: &Context, program: &Path, users: usize, section: &str) -> anyhow::Result<Sync> {
     progress(section, "starting the simulator");
     let sim = context.start_sim(users)?;
-    let (minimum, expected, site) = {
-        let truth = sim.snapshot();
-        let expected = expected_from_ground_truth(&truth, &sim.org_id(), true);
-        let minimum: u64 = minimum_requests(&truth).values().sum();
-        let objects = expected.resources.len() + expected.entitlements.len();
-        (
-            minimum,
-            objects + expected.grants.len(),
-            teams_site_id(&truth),
-        )
-    };
+    let (minimum, expected, site) = ground_truth(&sim);
     let file = context.scratch_file(&format!("sync-{users}.c1z"));
     let command = command(program, &sim, &site, &file);
     sim.reset_stats();
